@@ -1,0 +1,33 @@
+"""Tests: whatever DATABASE_URL and REDIS_URL say (SQLite and no Redis by default)."""
+
+import os
+import tempfile
+import uuid
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Django's test outbox, unless a test hands a real SMTP server to a worker through EMAIL_URL.
+if "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks run in-process unless a test starts a real worker (tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = True
+# A queue of its own, so that a `make run` worker on the same Redis never takes test tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault(
+    "CELERY_QUEUE", f"rally-test-{uuid.uuid4().hex[:8]}"
+)
+ACCOUNT_RATE_LIMITS = False
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a Celery worker process can open the same test database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"rally-test-{os.getpid()}.sqlite3")
+    }
+    DATABASES["default"]["OPTIONS"].pop("init_command", None)

@@ -1,0 +1,1 @@
+# Bucket custody, count sheets, deposits and reconciliation arrive with the donations issue.

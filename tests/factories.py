@@ -1,0 +1,95 @@
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from events.models import Event, EventKind, Shift, ShiftRole
+from volunteers.models import Role, RoleGrant, Team, TeamMembership, User
+
+PASSWORD = "a-long-test-password-1"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Faker("name")
+    confirmed_adult = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+        if create:
+            obj.save()
+
+
+class RoleGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleGrant
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.ORGANIZER
+
+
+def organizer() -> User:
+    return RoleGrantFactory(role=Role.ORGANIZER).user
+
+
+def treasurer() -> User:
+    return RoleGrantFactory(role=Role.TREASURER).user
+
+
+def captain() -> User:
+    return RoleGrantFactory(role=Role.CAPTAIN).user
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    partner_organization = "Peoples Church"
+
+
+class TeamMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    is_captain = False
+
+
+def in_days(days: int, hour: int = 9) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    kind = EventKind.FUNDRAISER
+    title = factory.Sequence(lambda n: f"Bucket Drive {n}")
+    venue_name = "Peoples Church"
+    address = "7172 N Cedar Ave, Fresno, CA 93720"
+    starts_at = factory.LazyFunction(lambda: in_days(7, 7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=10))
+    status = Event.Status.PUBLISHED
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shift
+
+    event = factory.SubFactory(EventFactory)
+    role = ShiftRole.COLLECTOR
+    starts_at = factory.LazyAttribute(lambda o: o.event.starts_at)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=3))
+    needed = 3
+    capacity = 5

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from volunteers.demo import DEMO_PASSWORD, STAFF, seed_people
+
+
+class Command(BaseCommand):
+    help = "Create demo data that looks like a real coalition. Safe to run again."
+
+    def handle(self, *args, **options):
+        from events.demo import seed_events
+
+        with transaction.atomic():
+            people = seed_people()
+            seed_events(people)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        for email, name, roles, _language in STAFF:
+            label = ", ".join(str(role.label) for role in roles) or "Volunteer"
+            self.stdout.write(f"  {email:<26} {name} ({label})")
+        self.stdout.write(f"  {'admin@example.org':<26} Django admin (superuser)")

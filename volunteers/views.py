@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import rules as roles
+from .access import role_required
+from .forms import ProfileForm, RoleChangeForm
+from .models import Role, RoleGrant, User
+from .services import RoleError, profile_update, role_grant, role_revoke
+
+
+def home(request):
+    from events.selectors import home_context
+
+    return render(request, "home.html", home_context(user=request.user))
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+@require_POST
+def set_language(request):
+    """Switch the page language; for a logged-in volunteer it becomes their profile language."""
+    code = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if code in dict(User.Language.choices):
+        if request.user.is_authenticated and request.user.language != code:
+            profile_update(user=request.user, language=code)
+        translation.activate(code)
+        response.set_cookie(
+            "django_language", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+@login_required
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
+        if form.is_valid():
+            profile_update(user=user, **{name: form.cleaned_data[name] for name in form.fields})
+            translation.activate(user.language)
+            messages.success(request, _("Your profile is saved."))
+            return HttpResponseRedirect(reverse("profile"))
+    else:
+        form = ProfileForm(instance=user)
+    return render(request, "volunteers/profile.html", {"form": form})
+
+
+ROLES_PER_PAGE = 50
+
+
+@role_required(roles.is_organizer)
+def role_list(request):
+    """Organizers grant and revoke the captain, organizer and treasurer roles."""
+    if request.method == "POST":
+        form = RoleChangeForm(request.POST)
+        if form.is_valid():
+            person, role = form.cleaned_data["user"], form.cleaned_data["role"]
+            label = Role(role).label
+            try:
+                if form.cleaned_data["action"] == "grant":
+                    role_grant(user=person, role=role, by=request.user)
+                    messages.success(request, _("%(name)s is now %(role)s.") % {
+                        "name": person.name, "role": label})
+                else:
+                    role_revoke(user=person, role=role, by=request.user)
+                    messages.success(request, _("%(name)s is no longer %(role)s.") % {
+                        "name": person.name, "role": label})
+            except RoleError as error:
+                messages.error(request, str(error))
+        else:
+            messages.error(request, _("That role change could not be made: %(errors)s") % {
+                "errors": "; ".join(e for errs in form.errors.values() for e in errs)})
+        return HttpResponseRedirect(request.get_full_path())
+
+    query = request.GET.get("q", "").strip()
+    people = User.objects.order_by("display_name", "email").prefetch_related(
+        Prefetch("role_grants", queryset=RoleGrant.objects.order_by("role"))
+    )
+    if query:
+        people = people.filter(Q(email__icontains=query) | Q(display_name__icontains=query))
+    page = Paginator(people, ROLES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(person, {grant.role for grant in person.role_grants.all()}) for person in page]
+    return render(
+        request,
+        "volunteers/roles.html",
+        {"page": page, "rows": rows, "roles": Role.choices, "query": query},
+    )
