@@ -1,10 +1,23 @@
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    address: str
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.name, self.address) if part)
 
 
 def default_reminder_offsets() -> list[int]:
@@ -180,6 +193,18 @@ class Shift(models.Model):
     @property
     def label(self) -> str:
         return self.title or self.get_role_display()
+
+    @property
+    def place(self) -> "Place":
+        """Where volunteers go for this shift: the one source for pages, invites and
+        reminders (the event's venue today; a street collection site once sites exist)."""
+        event = self.event
+        return Place(
+            name=event.venue_name,
+            address=event.address,
+            latitude=event.latitude,
+            longitude=event.longitude,
+        )
 
     @property
     def duration(self) -> datetime.timedelta:

@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 
 from .models import Role, User
-from .services import role_grant
+from .services.roles import role_grant
 
 DEMO_PASSWORD = "stop-trafficking-2026"  # noqa: S105 - printed and documented on purpose
 

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from .views import accounts
 
 urlpatterns = [
-    path("profile/", views.profile, name="profile"),
-    path("organize/roles/", views.role_list, name="role_list"),
+    path("profile/", accounts.profile, name="profile"),
+    path("organize/roles/", accounts.role_list, name="role_list"),
 ]

@@ -10,11 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import rules as roles
-from .access import role_required
-from .forms import ProfileForm, RoleChangeForm
-from .models import Role, RoleGrant, User
-from .services import RoleError, profile_update, role_grant, role_revoke
+from .. import rules as roles
+from ..access import role_required
+from ..forms import ProfileForm, RoleChangeForm
+from ..models import Role, RoleGrant, User
+from ..services.roles import RoleError, profile_update, role_grant, role_revoke
 
 
 def home(request):

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .models import Role, RoleGrant, User
+from ..models import Role, RoleGrant, User
 
 
 class RoleError(Exception):

@@ -1,0 +1,1 @@
+"""Writes, one module per subject: roles and profiles, sign-ups, teams, check-in."""
