@@ -3,13 +3,19 @@
 import logging
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env_bool, redis_reachable
 
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_URL
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-never-use-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
 if "CELERY_TASK_ALWAYS_EAGER" not in os.environ and not redis_reachable(CELERY_BROKER_URL):
     # No broker: run tasks in this process so that a laptop without Redis still works.
