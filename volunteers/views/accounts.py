@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +21,11 @@ def home(request):
     from events.selectors import home_context
 
     return render(request, "home.html", home_context(user=request.user))
+
+
+def health(request):
+    """For load balancers: the web process is up. Touches neither database nor cache."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def permission_denied(request, exception=None):
