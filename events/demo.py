@@ -1,10 +1,14 @@
-"""Demo events for `manage.py seed_demo`, dated relative to today so they stay upcoming."""
+"""Demo events for `manage.py seed_demo`, dated relative to today so they stay upcoming.
+Safe to run twice: each event, shift and series is looked up before it is created."""
 
 import datetime
 
 from django.utils import timezone
 
-from .models import Event, EventKind, Shift, ShiftRole
+from .models import Event, EventKind, EventSeries, Shift, ShiftRole
+from .services import series_create
+
+MEETING_TITLE = "Quarterly Coalition Meeting"
 
 
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
@@ -87,18 +91,88 @@ def seed_events(people: dict) -> dict[str, Event]:
     ensure_shift(drive, role=ShiftRole.COUNTER, starts_at=at(drive_day, 17),
                  ends_at=at(drive_day, 19), needed=2, capacity=4, min_age=18,
                  notes="Counted by two people; sealed buckets only.")
-    meeting_day = next_weekday(today, 1, weeks_ahead=3)
-    meeting = ensure_event(
-        title="Quarterly Coalition Meeting",
+    past_drive = seed_past_drive(drive_day - datetime.timedelta(weeks=52), organizer)
+    if drive.duplicated_from_id is None:
+        drive.duplicated_from = past_drive
+        drive.save(update_fields=["duplicated_from"])
+    series = seed_meeting_series(today, organizer)
+    meeting = (
+        series.occurrences.filter(starts_at__gte=timezone.now()).order_by("starts_at").first()
+        or series.occurrences.order_by("starts_at").last()
+    )
+    presentation_day = next_weekday(today, 2, weeks_ahead=1)  # a Wednesday evening
+    presentation = ensure_event(
+        title="Community Presentation: Trafficking Is Closer Than You Think",
+        kind=EventKind.AWARENESS,
+        description=(
+            "A survivor-informed talk for parents, teachers and neighbors: how traffickers "
+            "recruit online and at school, the warning signs, and how to report safely."
+        ),
+        venue_name="Clovis Veterans Memorial Building, Liberty Hall",
+        address="808 4th St, Clovis, CA 93612",
+        latitude="36.823800",
+        longitude="-119.702600",
+        starts_at=at(presentation_day, 18, 30),
+        ends_at=at(presentation_day, 20, 0),
+        status=Event.Status.PUBLISHED,
+        rsvp_capacity=80,
+        contact=people["organizers"][-1],
+        created_by=organizer,
+    )
+    return {
+        "training": training, "drive": drive, "meeting": meeting, "past_drive": past_drive,
+        "presentation": presentation, "series": series,
+    }
+
+
+def seed_past_drive(day: datetime.date, organizer) -> Event:
+    """Last year's drive, same Saturday a year back: its shifts are where the demo's
+    check-ins and hours live, and this year's drive is its duplicate."""
+    past_drive = ensure_event(
+        title=f"Pledge 2 Stop Trafficking Bucket Drive — Fresno {day.year}",
+        kind=EventKind.FUNDRAISER,
+        description="Last year's drive: 120 volunteers at 14 intersections.",
+        venue_name="Staging: Peoples Church parking lot",
+        address="7172 N Cedar Ave, Fresno, CA 93720",
+        latitude="36.837700",
+        longitude="-119.753900",
+        starts_at=at(day, 7, 0),
+        ends_at=at(day, 17, 0),
+        status=Event.Status.PUBLISHED,
+        contact=organizer,
+        created_by=organizer,
+        what_to_bring="Closed-toe shoes, a hat, water and sunscreen.",
+    )
+    for start, end in [(7, 10), (10, 13), (13, 15), (15, 17)]:
+        ensure_shift(
+            past_drive, role=ShiftRole.COLLECTOR, starts_at=at(day, start),
+            ends_at=at(day, end), needed=8, capacity=10, min_age=18,
+            notes="Stay on the sidewalk; never step into traffic.",
+        )
+    ensure_shift(past_drive, role=ShiftRole.SETUP, starts_at=at(day, 6, 15),
+                 ends_at=at(day, 7, 15), needed=3, capacity=4)
+    ensure_shift(past_drive, role=ShiftRole.COUNTER, starts_at=at(day, 17),
+                 ends_at=at(day, 19), needed=2, capacity=4, min_age=18)
+    return past_drive
+
+
+def seed_meeting_series(today: datetime.date, organizer) -> EventSeries:
+    """The coalition meets on the fourth Tuesday of January, April, July and October,
+    9:00-10:30 (as the Contra Costa County coalition does), this year and next."""
+    series = EventSeries.objects.filter(title=MEETING_TITLE).first()
+    if series is not None:
+        return series
+    return series_create(
+        by=organizer,
         kind=EventKind.MEETING,
+        title=MEETING_TITLE,
         description="Partner updates, committee reports and planning for the next drive.",
         venue_name="Fresno EOC, Board Room",
         address="1920 Mariposa Mall, Fresno, CA 93721",
-        starts_at=at(meeting_day, 9),
-        ends_at=at(meeting_day, 10, 30),
-        status=Event.Status.PUBLISHED,
         visibility=Event.Visibility.MEMBERS,
+        rrule=f"FREQ=MONTHLY;BYMONTH=1,4,7,10;BYDAY=4TU;UNTIL={today.year + 1}1231T235959",
+        first_start=at(datetime.date(today.year, 1, 1), 9),
+        duration=datetime.timedelta(minutes=90),
+        publish=True,
         contact=organizer,
-        created_by=organizer,
     )
-    return {"training": training, "drive": drive, "meeting": meeting}

@@ -1,9 +1,12 @@
 """Reads shared by the event pages, built so that their query count does not grow with rows."""
 
+import datetime
+from dataclasses import dataclass, field
+
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .models import Event, Shift
+from .models import Event, EventSeries, Rsvp, Shift
 
 
 def visible_events(*, user) -> QuerySet[Event]:
@@ -34,5 +37,97 @@ def shifts_with_fill(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
     )
 
 
+def with_rsvp_count(events: QuerySet[Event]) -> QuerySet[Event]:
+    return events.annotate(
+        going_count=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING), distinct=True)
+    )
+
+
 def home_context(*, user) -> dict:
-    return {"upcoming": list(upcoming_events(user=user).select_related("series")[:6])}
+    return {"upcoming": list(upcoming_events(user=user)[:6])}
+
+
+@dataclass
+class ShiftDay:
+    """The shifts of one local day of an event, each paired with the viewer's sign-up."""
+
+    day: datetime.date
+    rows: list = field(default_factory=list)
+
+
+def my_signups(*, user, shifts) -> dict:
+    """``{shift_id: Signup}``: the viewer's live sign-ups on these shifts, with waitlist
+    positions, in one query (the sign-up partial's own selector)."""
+    from volunteers.selectors import signups_by_shift
+
+    return signups_by_shift(user=user, shifts=shifts)
+
+
+def event_shift_days(*, event: Event, user) -> list[ShiftDay]:
+    """Every shift of the event with fill counts and the viewer's sign-up, grouped by local
+    day: two queries whatever the number of shifts or sign-ups."""
+    shifts = list(shifts_with_fill(
+        Shift.objects.filter(event=event).select_related("required_training")
+    ).order_by("starts_at", "role", "pk"))
+    mine = my_signups(user=user, shifts=shifts)
+    days: list[ShiftDay] = []
+    for shift in shifts:
+        shift.event = event  # already loaded: no query per shift
+        shift.full = shift.confirmed_count >= shift.capacity
+        shift.still_needed = max(0, shift.needed - shift.confirmed_count)
+        day = timezone.localtime(shift.starts_at).date()
+        if not days or days[-1].day != day:
+            days.append(ShiftDay(day=day))
+        days[-1].rows.append((shift, mine.get(shift.pk)))
+    return days
+
+
+@dataclass
+class Requirements:
+    """What the shifts of an event ask of volunteers. What every shift asks (``min_age``,
+    ``training``) is said once above the list, so a 300-shift page does not repeat it."""
+
+    min_age: int | None
+    training: Event | None
+    trainings: list[Event]
+
+
+def shift_requirements(days: list[ShiftDay]) -> Requirements:
+    shifts = [shift for day in days for shift, _mine in day.rows]
+    ages = {shift.min_age for shift in shifts}
+    training_ids = {shift.required_training_id for shift in shifts}
+    trainings = {shift.required_training_id: shift.required_training
+                 for shift in shifts if shift.required_training_id}
+    common_training = trainings.get(training_ids.pop()) if len(training_ids) == 1 else None
+    return Requirements(
+        min_age=ages.pop() if len(ages) == 1 else None,
+        training=common_training,
+        trainings=[] if common_training else list(trainings.values()),
+    )
+
+
+def my_rsvp(*, user, event: Event) -> Rsvp | None:
+    if not user.is_authenticated:
+        return None
+    return Rsvp.objects.filter(event=event, user=user).first()
+
+
+def organizer_events(*, status: str = "", kind: str = "", when: str = "") -> QuerySet[Event]:
+    """Every event for the organizer list, newest plans first, with shift counts."""
+    events = Event.objects.select_related("series").annotate(
+        shift_count=Count("shifts", filter=Q(shifts__is_cancelled=False))
+    )
+    if status in Event.Status.values:
+        events = events.filter(status=status)
+    if kind:
+        events = events.filter(kind=kind)
+    now = timezone.now()
+    if when == "past":
+        return events.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+    if when == "upcoming":
+        events = events.filter(ends_at__gte=now)
+    return events.order_by("starts_at", "pk")
+
+
+def series_occurrences(series: EventSeries) -> QuerySet[Event]:
+    return series.occurrences.order_by("occurrence_start", "pk")

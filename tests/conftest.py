@@ -4,6 +4,7 @@ A test marked ``postgres`` or ``redis`` is skipped with its reason on a laptop w
 service, and fails in CI (``CI=true``), where a missing service is a broken build."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -45,27 +46,40 @@ def _english_and_clean_cache(settings):
 
 
 class SmtpInbox:
-    """An aiosmtpd server on loopback that keeps every message it receives."""
+    """An aiosmtpd server on loopback that keeps every message it receives. Set ``reply``
+    (e.g. "451 4.3.0 Try again later") to refuse messages instead, and ``delay`` (seconds)
+    to make each message take that long before it is accepted."""
 
     def __init__(self):
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
+        self.reply: str | None = None
+        self.delay: float = 0.0
         inbox = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                import asyncio
                 from email import message_from_bytes
                 from email.policy import default
 
+                if inbox.delay:
+                    await asyncio.sleep(inbox.delay)
+                if inbox.reply:
+                    return inbox.reply
                 inbox.messages.append(message_from_bytes(envelope.content, policy=default))
                 return "250 OK"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        # aiosmtpd connects to its own port to check it is up, so port 0 cannot be used:
+        # take a free port from the OS first.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
     def start(self):
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
         return self
 
     def stop(self):
@@ -110,13 +124,15 @@ class Worker:
 
     def start(self, extra_args: tuple[str, ...] = ()) -> "Worker":
         self.log_path.parent.mkdir(exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle",
-             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, *extra_args],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        # Workers of one test share the log: look for "ready." only in this one's part.
+        self.log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "ab") as log:  # the worker keeps its own copy of the file
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+                 "--loglevel=INFO", "--without-gossip", "--without-mingle",
+                 "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, *extra_args],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         self._wait_ready()
         return self
 
@@ -125,7 +141,7 @@ class Worker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Celery worker exited: {self.log_path.read_text()[-2000:]}")
-            if b"ready." in self.log_path.read_bytes():
+            if b"ready." in self.log_path.read_bytes()[self.log_start:]:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"Celery worker not ready: {self.log_path.read_text()[-2000:]}")
@@ -162,13 +178,14 @@ def celery_worker_factory(transactional_db, smtp_inbox):
         "DATABASE_URL": database_url_for_worker(),
         "EMAIL_URL": smtp_inbox.url,
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     workers: list[Worker] = []
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
 
-    def start(extra_args: tuple[str, ...] = ()) -> Worker:
-        worker = Worker(env).start(extra_args)
+    def start(extra_args: tuple[str, ...] = (), env_overrides: dict | None = None) -> Worker:
+        worker = Worker({**env, **(env_overrides or {})}).start(extra_args)
         workers.append(worker)
         return worker
 

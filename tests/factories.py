@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from events.models import Event, EventKind, Shift, ShiftRole
-from volunteers.models import Role, RoleGrant, Team, TeamMembership, User
+from volunteers.models import Role, RoleGrant, Signup, Team, TeamMembership, User
 
 PASSWORD = "a-long-test-password-1"
 
@@ -93,3 +93,15 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=3))
     needed = 3
     capacity = 5
+
+
+class SignupFactory(factory.django.DjangoModelFactory):
+    """A row as the services would leave it; use volunteers.services.signups to test rules."""
+
+    class Meta:
+        model = Signup
+
+    shift = factory.SubFactory(ShiftFactory)
+    volunteer = factory.SubFactory(UserFactory)
+    status = Signup.Status.CONFIRMED
+    confirmed_at = factory.LazyFunction(timezone.now)

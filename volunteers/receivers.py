@@ -5,7 +5,8 @@ from django.dispatch import receiver
 
 @receiver(email_confirmed)
 def welcome_on_email_confirmed(sender, request, email_address, **kwargs):
-    from .tasks import send_welcome_email
+    """Queue the welcome mail in the outbox (once per person: its dedupe key holds)."""
+    from . import outbox
 
-    user_id = email_address.user_id
-    transaction.on_commit(lambda: send_welcome_email.delay(user_id=user_id))
+    with transaction.atomic():
+        outbox.welcome(email_address.user)

@@ -1,15 +1,39 @@
+"""Celery tasks: thin wrappers that take ids (never personal data) and call the delivery
+services in ``volunteers.messaging.delivery``. Beat runs the periodic ones (settings
+CELERY_BEAT_SCHEDULE); each is safe to run twice at the same time."""
+
 from celery import shared_task
 
-from .models import User
+
+@shared_task(name="volunteers.send_message", bind=True, acks_late=True)
+def send_message(self, *, message_id: int) -> str:
+    """Send one outbox row. A copy delivered twice (acks_late after a lost worker) finds the
+    row no longer PENDING and returns quietly."""
+    from .messaging.delivery import message_send
+
+    return message_send(message_id=message_id)
 
 
-@shared_task(name="volunteers.send_welcome_email", bind=True, acks_late=True)
-def send_welcome_email(self, *, user_id: int) -> None:
-    """Send the welcome mail once the volunteer's address is verified. Re-fetches the user;
-    a deleted account is skipped quietly."""
-    from .emails import welcome_email_send
+@shared_task(name="volunteers.dispatch_messages", bind=True, acks_late=True)
+def dispatch_messages(self) -> int:
+    """Claim due outbox rows and publish a send task for each (every minute, and right after
+    a commit that queued a message meant to go now)."""
+    from .messaging.delivery import messages_dispatch
 
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    welcome_email_send(user=user)
+    return messages_dispatch()
+
+
+@shared_task(name="volunteers.sweep_messages", bind=True, acks_late=True)
+def sweep_messages(self) -> int:
+    """Return rows left in flight by a killed worker to the queue."""
+    from .messaging.delivery import messages_sweep
+
+    return messages_sweep()
+
+
+@shared_task(name="volunteers.queue_organizer_digests", bind=True, acks_late=True)
+def queue_organizer_digests(self) -> int:
+    """Queue the 72-hours-before digest of unfilled shifts, once per event and organizer."""
+    from .outbox import organizer_digests_queue
+
+    return organizer_digests_queue()

@@ -175,7 +175,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "visibility_timeout": 3600,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+# Run exactly one beat (README: notifications). "expires" drops runs that queued up while no
+# worker was listening; the outbox rows, not the broker, remember what is due.
+CELERY_BEAT_SCHEDULE: dict = {
+    "dispatch-messages": {
+        "task": "volunteers.dispatch_messages", "schedule": 60.0, "options": {"expires": 55},
+    },
+    "sweep-messages": {
+        "task": "volunteers.sweep_messages", "schedule": 300.0, "options": {"expires": 290},
+    },
+    "queue-organizer-digests": {
+        "task": "volunteers.queue_organizer_digests", "schedule": 900.0,
+        "options": {"expires": 890},
+    },
+}
 
 LOGGING = {
     "version": 1,

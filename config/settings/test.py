@@ -4,6 +4,8 @@ import os
 import tempfile
 import uuid
 
+from config.env import env_bool
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -17,8 +19,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Tasks run in-process unless a test starts a real worker (tests/conftest.py).
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process unless a test starts a real worker (tests/conftest.py), which sets
+# CELERY_TASK_ALWAYS_EAGER=false so that tasks it publishes go through Redis too.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # A queue of its own, so that a `make run` worker on the same Redis never takes test tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault(
     "CELERY_QUEUE", f"rally-test-{uuid.uuid4().hex[:8]}"

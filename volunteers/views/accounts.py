@@ -3,20 +3,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .. import rules as roles
-from ..access import role_required
+from ..access import public_cache, role_required
 from ..forms import ProfileForm, RoleChangeForm
 from ..models import Role, RoleGrant, User
 from ..services.roles import RoleError, profile_update, role_grant, role_revoke
 
 
+@public_cache
 def home(request):
     from events.selectors import home_context
 
@@ -32,9 +35,17 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+@csrf_exempt
 @require_POST
 def set_language(request):
-    """Switch the page language; for a logged-in volunteer it becomes their profile language."""
+    """Switch the page language; for a logged-in volunteer it becomes their profile language.
+
+    Anonymous pages carry no CSRF token so that they can be cached for everyone; a forged
+    switch can only change a cookie. Changing a profile still needs a valid token."""
+    if request.user.is_authenticated:
+        refusal = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refusal is not None:
+            return refusal
     code = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):

@@ -1,0 +1,100 @@
+"""Builds the benchmark data set: a 300-shift bucket-drive day and a 10-place shift for the
+sign-up race. Run by bench/run.py with the benchmark's DATABASE_URL."""
+
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+import django  # noqa: E402
+
+django.setup()
+
+from allauth.account.models import EmailAddress  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from events.models import Event, EventKind, Shift, ShiftRole  # noqa: E402
+from volunteers.models import Role, RoleGrant, Signup, User  # noqa: E402
+
+SHIFTS = 300
+RACERS = 20
+
+
+def session_for(user: User) -> str:
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def main() -> None:
+    day = timezone.localdate() + datetime.timedelta(days=10)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(6)))
+    organizer = User.objects.create_user("bench-organizer@example.org", "x", display_name="Org")
+    RoleGrant.objects.create(user=organizer, role=Role.ORGANIZER)
+    people = User.objects.bulk_create(
+        User(email=f"bench{i}@example.org", display_name=f"Volunteer {i}", confirmed_adult=True,
+             phone="(559) 555-0100", calendar_token=f"bench-token-{i}")
+        for i in range(600)
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in people
+    )
+    event = Event.objects.create(
+        kind=EventKind.FUNDRAISER, title="Benchmark Bucket Drive", venue_name="Peoples Church",
+        address="7172 N Cedar Ave, Fresno, CA 93720", starts_at=start,
+        ends_at=start + datetime.timedelta(hours=14), status=Event.Status.PUBLISHED,
+    )
+    # 300 shifts: 30 intersections x 10 two-hour slots... packed into one day by overlapping
+    # slots of an hour each, the shape of a large drive day.
+    shifts = Shift.objects.bulk_create(
+        Shift(event=event, role=ShiftRole.COLLECTOR, title=f"Corner {i % 30 + 1}",
+              starts_at=start + datetime.timedelta(minutes=40 * (i // 30)),
+              ends_at=start + datetime.timedelta(minutes=40 * (i // 30) + 120),
+              needed=4, capacity=6)
+        for i in range(SHIFTS)
+    )
+    signups = []
+    for index, shift in enumerate(shifts):
+        filled = index % 7  # 0..6 confirmed: some empty, some full
+        for n in range(filled):
+            person = people[(index * 7 + n) % len(people)]
+            signups.append(Signup(shift=shift, volunteer=person, status="confirmed",
+                                  confirmed_at=timezone.now()))
+    Signup.objects.bulk_create(signups, ignore_conflicts=True)
+    race_event = Event.objects.create(
+        kind=EventKind.FUNDRAISER, title="Race Drive", venue_name="Clovis",
+        address="Clovis, CA", starts_at=start + datetime.timedelta(days=1),
+        ends_at=start + datetime.timedelta(days=1, hours=8), status=Event.Status.PUBLISHED,
+    )
+    race_shift = Shift.objects.create(
+        event=race_event, role=ShiftRole.COLLECTOR, starts_at=race_event.starts_at,
+        ends_at=race_event.starts_at + datetime.timedelta(hours=2), needed=10, capacity=10,
+    )
+    racers = User.objects.bulk_create(
+        User(email=f"racer{i}@example.org", display_name=f"Racer {i}", confirmed_adult=True,
+             calendar_token=f"racer-token-{i}")
+        for i in range(RACERS)
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in racers
+    )
+    print(json.dumps({
+        "event": event.pk,
+        "signups": Signup.objects.filter(shift__event=event).count(),
+        "race_shift": race_shift.pk,
+        "organizer_session": session_for(organizer),
+        "racer_sessions": [session_for(User.objects.get(pk=r.pk)) for r in racers],
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,332 @@
+"""Event pages: the public list and detail with RSVPs, and the organizer pages for events,
+shifts and recurring series. Views parse, call a service, and show its EventError."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from volunteers.access import public_cache, role_required
+from volunteers.models import Signup
+
+from . import selectors, services
+from .forms import DuplicateForm, EventForm, SeriesForm, ShiftForm
+from .models import Event, EventKind, EventSeries, Rsvp, Shift
+from .rules import can_manage_events
+from .services import EventError
+
+EVENTS_PER_PAGE = 30
+ORGANIZER_EVENTS_PER_PAGE = 50
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def show_error(form, error: EventError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's refusal next to the field it is about (or above the form)."""
+    field = (aliases or {}).get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                   request.is_secure()):
+        return target
+    return fallback
+
+
+# --- Public pages -------------------------------------------------------------------------
+
+
+@public_cache
+def event_list(request):
+    kind = request.GET.get("kind", "")
+    if kind not in EventKind.values:
+        kind = ""
+    events = selectors.upcoming_events(user=request.user, kind=kind or None)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "events/event_list.html", {
+        "page": page, "kind": kind, "kinds": EventKind.choices,
+    })
+
+
+def detail_context(request, event: Event) -> dict:
+    user = request.user
+    days = selectors.event_shift_days(event=event, user=user)
+    return {
+        "event": event,
+        "days": days,
+        "needs": selectors.shift_requirements(days),
+        "is_organizer": can_manage_events(user),
+        **rsvp_context(request, event),
+    }
+
+
+def rsvp_context(request, event: Event, *, error: str | None = None,
+                 notice: str | None = None) -> dict:
+    """What the RSVP box shows; ``event`` carries ``going_count``."""
+    capacity = event.rsvp_capacity
+    takes_rsvp = event.kind in services.RSVP_KINDS
+    return {
+        "takes_rsvp": takes_rsvp,
+        "rsvp": selectors.my_rsvp(user=request.user, event=event) if takes_rsvp else None,
+        "rsvp_closed": services.rsvp_refusal(event),
+        "rsvp_full": capacity is not None and event.going_count >= capacity,
+        "rsvp_error": error,
+        "rsvp_notice": notice,
+    }
+
+
+def visible_event_or_404(request, pk: int) -> Event:
+    events = selectors.with_rsvp_count(selectors.visible_events(user=request.user))
+    return get_object_or_404(events.select_related("contact", "series"), pk=pk)
+
+
+@public_cache
+def event_detail(request, pk: int):
+    event = visible_event_or_404(request, pk)
+    return render(request, "events/event_detail.html", detail_context(request, event))
+
+
+@require_POST
+def event_rsvp(request, pk: int):
+    """RSVP (``action=going``) or withdraw it (``action=cancel``): a plain form post, or htmx
+    swapping the RSVP box in place."""
+    detail_url = reverse("event_detail", args=[pk])
+    if not request.user.is_authenticated:
+        return redirect_to_login(detail_url)
+    event = visible_event_or_404(request, pk)
+    error = None
+    try:
+        if request.POST.get("action") == "cancel":
+            services.rsvp_cancel(event=event, user=request.user)
+            notice = _("Your RSVP is withdrawn.")
+        else:
+            services.rsvp_create(event=event, user=request.user)
+            notice = _("You are going. See you there!")
+    except EventError as refusal:
+        error = refusal.message
+    status = 409 if error else 200
+    if is_htmx(request):
+        event = visible_event_or_404(request, pk)
+        context = {"event": event, **rsvp_context(
+            request, event, error=error, notice=None if error else notice)}
+        response = render(request, "events/partials/_rsvp.html", context, status=status)
+    elif error:
+        messages.error(request, error)
+        response = render(request, "events/event_detail.html",
+                          detail_context(request, event), status=status)
+    else:
+        messages.success(request, notice)
+        response = HttpResponseRedirect(detail_url)
+    add_never_cache_headers(response)
+    return response
+
+
+# --- Organizer pages ----------------------------------------------------------------------
+
+organizer_only = role_required(can_manage_events)
+
+
+@organizer_only
+def organize_event_list(request):
+    status = request.GET.get("status", "")
+    kind = request.GET.get("kind", "")
+    when = request.GET.get("when", "upcoming")
+    events = selectors.organizer_events(status=status, kind=kind, when=when)
+    page = Paginator(events, ORGANIZER_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "events/organize/event_list.html", {
+        "page": page, "status": status, "kind": kind, "when": when,
+        "statuses": Event.Status.choices, "kinds": EventKind.choices,
+    })
+
+
+@organizer_only
+def organize_event_create(request):
+    form = EventForm(request.POST or None, initial={"contact": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_create(by=request.user, **form.service_fields())
+        except EventError as error:
+            show_error(form, error, {"reminder_offsets": "reminder_hours"})
+        else:
+            messages.success(request, _("The draft is saved. Add shifts, then publish it."))
+            return HttpResponseRedirect(reverse("organize_event_edit", args=[event.pk]))
+    return render(request, "events/organize/event_form.html", {"form": form, "event": None})
+
+
+@organizer_only
+def organize_event_edit(request, pk: int):
+    """Edit an event, or one occurrence of a series (the others are not touched)."""
+    event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
+    form = EventForm(request.POST or None, instance=event, with_move_shifts=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_update(event=event, by=request.user,
+                                  move_shifts=form.cleaned_data["move_shifts"],
+                                  **form.service_fields())
+        except EventError as error:
+            show_error(form, error, {"reminder_offsets": "reminder_hours"})
+        else:
+            messages.success(request, _("The event is saved."))
+            return HttpResponseRedirect(reverse("organize_event_edit", args=[pk]))
+    event.refresh_from_db()
+    return render(request, "events/organize/event_form.html", {"form": form, "event": event})
+
+
+@organizer_only
+@require_POST
+def organize_event_publish(request, pk: int):
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        services.event_publish(event=event, by=request.user)
+    except EventError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("“%(title)s” is published.") % {"title": event.title})
+    return HttpResponseRedirect(safe_next(request, reverse("organize_event_edit", args=[pk])))
+
+
+@organizer_only
+def organize_event_cancel(request, pk: int):
+    """A confirmation page first; the POST cancels (sign-ups are kept, marked cancelled)."""
+    event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
+    if request.method == "POST":
+        services.event_cancel(event=event, by=request.user)
+        messages.success(request, _("“%(title)s” is cancelled. Volunteers on its shifts will "
+                                    "be told.") % {"title": event.title})
+        return HttpResponseRedirect(safe_next(request, reverse("organize_event_list")))
+    signups = Signup.objects.filter(shift__event=event, status__in=services.ACTIVE_SIGNUP)
+    return render(request, "events/organize/event_cancel.html", {
+        "event": event,
+        "shift_count": event.shifts.filter(is_cancelled=False).count(),
+        "signup_count": signups.count(),
+        "rsvp_count": event.rsvps.filter(status=Rsvp.Status.GOING).count(),
+    })
+
+
+@organizer_only
+def organize_event_duplicate(request, pk: int):
+    event = get_object_or_404(Event, pk=pk)
+    first_day = timezone.localtime(event.starts_at).date()
+    # 52 weeks later: the same weekday next year, as bucket drives are planned.
+    form = DuplicateForm(request.POST or None,
+                         initial={"starts_on": first_day + datetime.timedelta(weeks=52)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.event_duplicate(event=event, starts_on=form.cleaned_data["starts_on"],
+                                            by=request.user)
+        except EventError as error:
+            form.add_error("starts_on", error.message)
+        else:
+            messages.success(request, _("A draft copy with %(count)s shifts is ready to edit.")
+                             % {"count": copy.shifts.count()})
+            return HttpResponseRedirect(reverse("organize_event_edit", args=[copy.pk]))
+    return render(request, "events/organize/event_duplicate.html",
+                  {"event": event, "form": form})
+
+
+def shift_initial(event: Event) -> dict:
+    return {"starts_at": event.starts_at,
+            "ends_at": min(event.ends_at, event.starts_at + datetime.timedelta(hours=3))}
+
+
+@organizer_only
+def organize_event_shifts(request, pk: int):
+    """The event's shifts with their fill, and a form to add one."""
+    event = get_object_or_404(Event, pk=pk)
+    form = ShiftForm(request.POST or None, initial=shift_initial(event))
+    if request.method == "POST" and form.is_valid():
+        try:
+            shift = services.shift_create(event=event, by=request.user, **form.service_fields())
+        except EventError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("Shift added: %(shift)s.") % {"shift": shift.label})
+            return HttpResponseRedirect(reverse("organize_event_shifts", args=[pk]))
+    shifts = selectors.shifts_with_fill(
+        event.shifts.select_related("required_training")
+    ).order_by("starts_at", "role", "pk")
+    return render(request, "events/organize/shifts.html",
+                  {"event": event, "shifts": shifts, "form": form})
+
+
+@organizer_only
+def organize_shift_edit(request, pk: int):
+    shift = get_object_or_404(Shift.objects.select_related("event"), pk=pk)
+    form = ShiftForm(request.POST or None, instance=shift)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_update(shift=shift, by=request.user, **form.service_fields())
+        except EventError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("The shift is saved."))
+            return HttpResponseRedirect(reverse("organize_event_shifts", args=[shift.event_id]))
+    shift.refresh_from_db()
+    return render(request, "events/organize/shift_form.html",
+                  {"shift": shift, "event": shift.event, "form": form})
+
+
+@organizer_only
+def organize_shift_cancel(request, pk: int):
+    shift = get_object_or_404(Shift.objects.select_related("event"), pk=pk)
+    if request.method == "POST":
+        services.shift_cancel(shift=shift, by=request.user)
+        messages.success(request, _("The shift is cancelled. Its volunteers will be told."))
+        return HttpResponseRedirect(reverse("organize_event_shifts", args=[shift.event_id]))
+    signup_count = shift.signups.filter(status__in=services.ACTIVE_SIGNUP).count()
+    return render(request, "events/organize/shift_cancel.html",
+                  {"shift": shift, "event": shift.event, "signup_count": signup_count})
+
+
+@organizer_only
+def organize_series_create(request):
+    form = SeriesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = services.series_create(by=request.user, **form.service_fields())
+        except EventError as error:
+            aliases = {} if form.cleaned_data["rrule"] else {"rrule": "weekdays"}
+            show_error(form, error, aliases)
+        else:
+            messages.success(request, _("%(count)s events are planned.") % {
+                "count": series.occurrences.count()})
+            return HttpResponseRedirect(reverse("organize_series_detail", args=[series.pk]))
+    groups = [
+        (_("The event"), ["kind", "title", "description", "venue_name", "address",
+                          "visibility", "publish"]),
+        (_("Date and time"), ["first_date", "start_time", "end_time"]),
+        (_("How it repeats"), ["frequency", "interval", "by_month", "ordinal", "weekdays",
+                               "count", "until", "rrule"]),
+    ]
+    return render(request, "events/organize/series_form.html", {
+        "form": form,
+        "groups": [(legend, [form[name] for name in names]) for legend, names in groups],
+    })
+
+
+@organizer_only
+def organize_series_detail(request, pk: int):
+    """The occurrences of a series; each one is edited or cancelled on its own."""
+    series = get_object_or_404(EventSeries, pk=pk)
+    if request.method == "POST":
+        count = services.series_publish(series=series, by=request.user)
+        messages.success(request, _("%(count)s events are published.") % {"count": count})
+        return HttpResponseRedirect(reverse("organize_series_detail", args=[pk]))
+    occurrences = list(selectors.series_occurrences(series))
+    return render(request, "events/organize/series_detail.html", {
+        "series": series, "occurrences": occurrences,
+        "has_drafts": any(o.status == Event.Status.DRAFT for o in occurrences),
+    })

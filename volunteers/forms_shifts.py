@@ -1,0 +1,91 @@
+"""Forms for teams, team sign-ups, the shift board and check-in."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Shift
+
+from .models import Signup, Team, User
+from .services.checkin import MAX_HOURS
+from .services.signups import shift_when
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "partner_organization", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "partner_organization": _("Optional: the church, club, business or agency.")
+        }
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("The person must already have a Rally account."),
+    )
+
+
+class CaptainMemberAddForm(MemberAddForm):
+    is_captain = forms.BooleanField(label=_("Make them a captain of this team"), required=False)
+
+
+def shift_choice_label(shift: Shift) -> str:
+    return f"{shift.event.title} — {shift.label}, {shift_when(shift)}"
+
+
+class ShiftChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return shift_choice_label(obj)
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class TeamSignupForm(forms.Form):
+    shift = ShiftChoiceField(label=_("Shift"), queryset=Shift.objects.none())
+    members = MemberChoiceField(
+        label=_("Members to sign up"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, team: Team, shifts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shift"].queryset = shifts
+        self.fields["members"].queryset = User.objects.filter(memberships__team=team).order_by(
+            "display_name", "email"
+        )
+
+
+class AttendanceForm(forms.Form):
+    attendance = forms.ChoiceField(choices=Signup.Attendance.choices)
+
+
+class HoursForm(forms.Form):
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=MAX_HOURS,
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Leave empty to use the hours from the check-in."),
+    )
+
+
+class AddVolunteerForm(forms.Form):
+    email = forms.EmailField(label=_("Add a volunteer by email"))
+
+
+class MoveForm(forms.Form):
+    to_shift = ShiftChoiceField(label=_("Move to"), queryset=Shift.objects.none())
+
+    def __init__(self, *args, shifts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_shift"].queryset = shifts

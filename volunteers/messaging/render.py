@@ -1,0 +1,140 @@
+"""Turn one outbox row into an e-mail, from the database as it is at send time: addresses,
+names, times and places are read now, never carried in task arguments."""
+
+import datetime
+import re
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from events.calendar import (
+    calendar_bytes,
+    calendar_domain,
+    event_url,
+    geo_uri,
+    map_url,
+    signup_invite,
+)
+
+from ..models import Message, User
+from .kinds import RULES, reason_not_to_send
+
+
+class MessageSkipped(Exception):
+    """The message is no longer wanted (the sign-up changed, reminders are off…)."""
+
+
+class MessageFailed(Exception):
+    """The message cannot be sent, and trying again will not help."""
+
+
+def has_verified_email(user: User) -> bool:
+    return EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+
+
+def site_link(name: str, **kwargs) -> str:
+    try:
+        return settings.SITE_URL + reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return settings.SITE_URL + "/"
+
+
+def load(message_id: int) -> Message | None:
+    """The row with everything a template or invite reads, in one query."""
+    return (
+        Message.objects.select_related(
+            "recipient", "event", "event__contact", "signup", "signup__volunteer",
+            "signup__shift", "signup__shift__event", "signup__shift__event__contact",
+        )
+        .filter(pk=message_id)
+        .first()
+    )
+
+
+def message_context(message: Message) -> dict:
+    context = {
+        "message": message,
+        "recipient": message.recipient,
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+        "COALITION": settings.COALITION,
+        "HOTLINE": settings.HOTLINE,
+        "profile_url": site_link("profile"),
+        "my_shifts_url": site_link("my_shifts"),
+    }
+    signup = message.signup
+    event = signup.shift.event if signup is not None else message.event
+    if signup is not None:
+        place = signup.shift.place
+        context.update({
+            "signup": signup,
+            "shift": signup.shift,
+            "place": place,
+            "map_url": map_url(place),
+            "geo_uri": geo_uri(place),
+        })
+    if event is not None:
+        context.update({"event": event, "event_url": event_url(event),
+                        "contact": event.contact})
+    context.update(RULES[message.kind].context(message))
+    return context
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlternatives:
+    """Render ``message`` in the recipient's language and the coalition's time zone.
+
+    Raises MessageSkipped when its rule says it is no longer wanted, MessageFailed when it can
+    never be sent (unknown kind, no verified address); template errors propagate and are
+    treated as permanent by the caller."""
+    rule = RULES.get(message.kind)
+    if rule is None:
+        raise MessageFailed(f"Unknown message kind {message.kind!r}.")
+    reason = reason_not_to_send(message, now)
+    if reason:
+        raise MessageSkipped(reason)
+    recipient = message.recipient
+    if not has_verified_email(recipient):
+        if rule.optional:
+            raise MessageSkipped("The volunteer has no verified e-mail address.")
+        raise MessageFailed(f"{recipient.email} is not a verified e-mail address.")
+    language = recipient.language or settings.LANGUAGE_CODE
+    name = message.kind
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        context = message_context(message)
+        subject = _one_line(render_to_string(f"emails/{name}_subject.txt", context))
+        text = render_to_string(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
+        invite = None
+        if rule.invite:
+            invite = calendar_bytes(signup_invite(message.signup, method=rule.invite, stamp=now))
+    headers = {
+        # The same id on a resend lets mail systems drop the one duplicate a killed worker
+        # can cause (README: delivery guarantees).
+        "Message-ID": f"<message-{message.pk}@{calendar_domain()}>",
+        "Auto-Submitted": "auto-generated",
+        "Content-Language": language,
+    }
+    reply_to = []
+    event = context.get("event")
+    if event is not None and event.contact is not None and event.contact.email:
+        reply_to = [event.contact.email]
+    email = EmailMultiAlternatives(
+        subject, text, to=[recipient.email], reply_to=reply_to, headers=headers
+    )
+    email.attach_alternative(html, "text/html")
+    if invite is not None:
+        # Gmail and Apple Mail read the text/calendar alternative; Outlook and others offer
+        # the attachment. Both are the same iTIP object.
+        email.attach_alternative(invite.decode(), f"text/calendar; method={rule.invite}")
+        email.attach("invite.ics", invite, "application/ics")
+    return email

@@ -1,0 +1,276 @@
+"""Reads shared by the sign-up, team, check-in and board pages. Each runs a fixed number of
+queries, however many shifts, sign-ups or members there are."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from events.models import Event, Shift
+from events.selectors import shifts_with_fill
+
+from .models import Signup, Team, TeamMembership, User
+from .rules import captain_scope, captained_team_ids, is_organizer
+from .services.checkin import ZERO, signup_hours
+
+ACTIVE = (Signup.Status.CONFIRMED, Signup.Status.WAITLISTED)
+
+
+def with_waitlist_position(signups: QuerySet[Signup]) -> QuerySet[Signup]:
+    """Annotate ``waitlist_position`` (1 = next to be promoted) on waitlisted sign-ups."""
+    ahead = (
+        Signup.objects.filter(shift=OuterRef("shift"), status=Signup.Status.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("shift")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return signups.annotate(
+        waitlist_position=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1
+    )
+
+
+def waitlist_position(signup: Signup) -> int | None:
+    if signup.status != Signup.Status.WAITLISTED:
+        return None
+    cached = getattr(signup, "waitlist_position", None)
+    if cached is not None:
+        return cached
+    return with_waitlist_position(Signup.objects.filter(pk=signup.pk)).values_list(
+        "waitlist_position", flat=True
+    ).first()
+
+
+def signups_by_shift(*, user, shifts) -> dict[int, Signup]:
+    """The person's active sign-up on each of these shifts, keyed by shift id, with its
+    waitlist position: one query, for pages that list shifts with the sign-up partial."""
+    if not user.is_authenticated:
+        return {}
+    shift_ids = [shift.pk for shift in shifts]
+    signups = with_waitlist_position(
+        Signup.objects.filter(volunteer=user, shift_id__in=shift_ids, status__in=ACTIVE)
+    )
+    return {signup.shift_id: signup for signup in signups}
+
+
+def shift_for_partial(shift_pk: int) -> Shift:
+    return shifts_with_fill(
+        Shift.objects.filter(pk=shift_pk).select_related("event__contact")
+    ).get()
+
+
+# --- My shifts --------------------------------------------------------------------------
+
+
+@dataclass
+class MyShifts:
+    upcoming: list[Signup]
+    past: list[Signup]
+    total_hours: Decimal
+
+
+def my_shifts(*, user: User, now=None) -> MyShifts:
+    """The volunteer's upcoming places (confirmed or waiting) and past confirmed shifts,
+    each with ``hours``; two queries."""
+    now = now or timezone.now()
+    signups = with_waitlist_position(
+        Signup.objects.filter(volunteer=user)
+        .filter(Q(status__in=ACTIVE) | Q(hours_override__isnull=False))
+        .select_related("shift__event__contact", "team")
+        .order_by("shift__starts_at", "pk")
+    )
+    upcoming, past = [], []
+    total = ZERO
+    for signup in signups:
+        signup.hours = signup_hours(signup)
+        if signup.shift.ends_at > now and signup.status in ACTIVE:
+            upcoming.append(signup)
+        elif signup.status == Signup.Status.CONFIRMED or signup.hours_override is not None:
+            past.append(signup)
+            total += signup.hours
+    past.reverse()
+    return MyShifts(upcoming=upcoming, past=past, total_hours=total)
+
+
+# --- Teams ------------------------------------------------------------------------------
+
+
+def teams_for(*, user: User) -> QuerySet[Team]:
+    """Organizers: every team. Everyone else: the teams they belong to (captained or not)."""
+    teams = Team.objects.annotate(member_count=Count("memberships", distinct=True))
+    if not is_organizer(user):
+        teams = teams.filter(memberships__user=user)
+    return teams.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=TeamMembership.objects.filter(is_captain=True).select_related("user"),
+            to_attr="captain_memberships",
+        )
+    ).order_by("name")
+
+
+def team_members(team: Team) -> list[TeamMembership]:
+    return list(
+        team.memberships.select_related("user").order_by(
+            "-is_captain", "user__display_name", "user__email"
+        )
+    )
+
+
+TEAM_SIGNUP_HORIZON = datetime.timedelta(days=120)
+
+
+def team_upcoming_shifts() -> QuerySet[Shift]:
+    """Shifts a captain may sign a team up for: open, published, starting in the next four
+    months (not sliced, so a form can validate a choice against it)."""
+    now = timezone.now()
+    return (
+        Shift.objects.filter(
+            starts_at__gt=now,
+            starts_at__lt=now + TEAM_SIGNUP_HORIZON,
+            is_cancelled=False,
+            event__status=Event.Status.PUBLISHED,
+        )
+        .select_related("event")
+        .order_by("starts_at", "event_id", "pk")
+    )
+
+
+# --- Shift board, rosters, check-in -----------------------------------------------------
+
+
+def visible_signups(*, viewer: User, signups: QuerySet[Signup]) -> QuerySet[Signup]:
+    """Organizers see every sign-up; captains only their own teams' people."""
+    if is_organizer(viewer):
+        return signups
+    if not captained_team_ids(viewer):
+        return signups.none()
+    return signups.filter(captain_scope(viewer))
+
+
+@dataclass
+class BoardShift:
+    shift: Shift
+    confirmed: list[Signup] = field(default_factory=list)
+    waiting: list[Signup] = field(default_factory=list)
+
+    @property
+    def unfilled(self) -> bool:
+        return not self.shift.is_cancelled and self.shift.confirmed_count < self.shift.needed
+
+    @property
+    def full(self) -> bool:
+        return self.shift.confirmed_count >= self.shift.capacity
+
+    @property
+    def missing(self) -> int:
+        return max(self.shift.needed - self.shift.confirmed_count, 0)
+
+    @property
+    def open_places(self) -> int:
+        return max(self.shift.capacity - self.shift.confirmed_count, 0)
+
+
+@dataclass
+class Board:
+    event: Event
+    shifts: list[BoardShift]
+
+    @property
+    def unfilled_count(self) -> int:
+        return sum(1 for row in self.shifts if row.unfilled)
+
+    @property
+    def needed(self) -> int:
+        return sum(row.shift.needed for row in self.shifts if not row.shift.is_cancelled)
+
+    @property
+    def confirmed(self) -> int:
+        return sum(row.shift.confirmed_count for row in self.shifts if not row.shift.is_cancelled)
+
+    @property
+    def waiting(self) -> int:
+        return sum(row.shift.waitlist_count for row in self.shifts)
+
+
+def _roster_signups(viewer: User, signups: QuerySet[Signup]) -> QuerySet[Signup]:
+    """Visible sign-ups with their people and true waitlist positions (counted over all
+    waiting volunteers, also those a captain does not see), confirmed first by time."""
+    return with_waitlist_position(
+        visible_signups(viewer=viewer, signups=signups)
+        .select_related("volunteer", "team")
+        .order_by("confirmed_at", "waitlisted_at", "pk")
+    )
+
+
+def event_board(*, event: Event, viewer: User) -> Board:
+    """Every shift of the event with its fill, and the roster the viewer may see: three
+    queries whatever the size of the event."""
+    shifts = list(shifts_with_fill(event.shifts.all()).order_by("starts_at", "role", "pk"))
+    rows = {shift.pk: BoardShift(shift) for shift in shifts}
+    signups = _roster_signups(
+        viewer, Signup.objects.filter(shift__event=event, status__in=ACTIVE)
+    )
+    for signup in signups:
+        row = rows[signup.shift_id]
+        signup.shift = row.shift
+        (row.confirmed if signup.status == Signup.Status.CONFIRMED else row.waiting).append(
+            signup
+        )
+    return Board(event=event, shifts=list(rows.values()))
+
+
+def shift_roster(*, shift: Shift, viewer: User) -> BoardShift:
+    """One shift's roster (confirmed, then waiting in order) as the viewer may see it."""
+    row = BoardShift(shift)
+    signups = _roster_signups(viewer, Signup.objects.filter(shift=shift, status__in=ACTIVE))
+    for signup in signups:
+        signup.shift = shift
+        signup.hours = signup_hours(signup)
+        (row.confirmed if signup.status == Signup.Status.CONFIRMED else row.waiting).append(
+            signup
+        )
+    return row
+
+
+def checkin_list(*, shift: Shift, viewer: User) -> list[Signup]:
+    """Confirmed volunteers of the shift the viewer may check in, by name."""
+    signups = visible_signups(
+        viewer=viewer,
+        signups=Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED),
+    ).select_related("volunteer", "team")
+    rows = sorted(signups, key=lambda s: (s.volunteer.name.lower(), s.pk))
+    for signup in rows:
+        signup.shift = shift
+        signup.hours = signup_hours(signup)
+    return rows
+
+
+def roster_for_csv(*, event: Event) -> QuerySet[Signup]:
+    """Every active sign-up of the event for the organizers' roster export: one query."""
+    return (
+        Signup.objects.filter(shift__event=event, status__in=ACTIVE)
+        .select_related("shift", "volunteer", "team")
+        .order_by("shift__starts_at", "shift__role", "shift_id", "status", "waitlisted_at",
+                  "confirmed_at", "pk")
+    )
+
+
+def signup_history(signup: Signup) -> list:
+    return list(signup.changes.select_related("by").order_by("at", "pk"))

@@ -1,0 +1,493 @@
+"""Writes about sign-ups: join a shift or its waitlist, cancel, promote, move.
+
+Every function runs in one transaction and locks the Shift row(s) whose places it changes
+before it counts (pretix: lock what becomes less available, once, before the check), so
+concurrent sign-ups can never put more confirmed volunteers on a shift than its capacity.
+Locks are taken in one order everywhere: shifts (ascending pk), then the volunteer's row.
+``FOR NO KEY UPDATE`` is enough (nobody changes a primary key) and does not block the
+``KEY SHARE`` locks PostgreSQL takes when a sign-up row referencing the shift is inserted.
+
+The outbox (``volunteers.outbox``) is written inside the same transaction, and
+``Signup.sequence`` is raised on every change of an existing sign-up, so each calendar
+invite about it carries a higher SEQUENCE than the one before.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from events.models import Event, Rsvp, Shift
+
+from .. import outbox
+from ..models import ADULT_AGE, Signup, SignupChange, Team, User
+from ..rules import captains_signup, is_organizer, is_team_captain
+
+ACTIVE = (Signup.Status.CONFIRMED, Signup.Status.WAITLISTED)
+
+
+class SignupError(Exception):
+    """A sign-up change that is not allowed; the message is written for the person."""
+
+
+# --- Wording shared by the services and the pages ------------------------------------
+
+
+def shift_when(shift: Shift) -> str:
+    """'Sat, Mar 7, 7 a.m. to 10 a.m.' (with an en dash) in the coalition's time zone."""
+    start = timezone.localtime(shift.starts_at)
+    end = timezone.localtime(shift.ends_at)
+    return "{}, {}\u2013{}".format(
+        formats.date_format(start, "D, N j"),
+        formats.time_format(start, "P"),
+        formats.time_format(end, "P"),
+    )
+
+
+def event_contact(event: Event) -> str:
+    """Whom a volunteer should call about an event: its organizer contact or the coalition."""
+    person = event.contact
+    if person is not None:
+        reach = person.phone or person.email
+        return f"{person.name} ({reach})"
+    return f"{settings.COALITION['name']} ({settings.COALITION['phone']})"
+
+
+def closed_reason(shift: Shift, *, now: datetime.datetime | None = None) -> str | None:
+    """Why nobody can sign up for this shift now, or None when it is open."""
+    now = now or timezone.now()
+    event = shift.event
+    if event.status == Event.Status.CANCELLED:
+        return _("This event has been cancelled.")
+    if event.status != Event.Status.PUBLISHED:
+        return _("This event is not open for sign-ups yet.")
+    if shift.is_cancelled:
+        return _("This shift has been cancelled.")
+    if shift.starts_at <= now:
+        return _("This shift has already started, so sign-ups are closed.")
+    return None
+
+
+def cancel_cutoff(shift: Shift) -> datetime.datetime:
+    return shift.starts_at - datetime.timedelta(hours=shift.event.cancel_cutoff_hours)
+
+
+def cancel_refusal(signup: Signup, *, now: datetime.datetime | None = None) -> str | None:
+    """Why the volunteer can no longer cancel this sign-up themselves (organizers always
+    can), or None while they may."""
+    now = now or timezone.now()
+    shift = signup.shift
+    if signup.status not in ACTIVE:
+        return _("This sign-up is already cancelled.")
+    if signup.status == Signup.Status.WAITLISTED and shift.starts_at > now:
+        return None  # leaving a waitlist never leaves a shift short
+    if shift.starts_at <= now:
+        return _("This shift has already started. To change anything, contact %(contact)s.") % {
+            "contact": event_contact(shift.event)
+        }
+    if now >= cancel_cutoff(shift):
+        return _(
+            "It is less than %(hours)s hours before the shift, too late to cancel here. "
+            "Please contact %(contact)s."
+        ) % {"hours": shift.event.cancel_cutoff_hours, "contact": event_contact(shift.event)}
+    return None
+
+
+def _age_refusal(shift: Shift, volunteer: User, *, yourself: bool) -> str | None:
+    min_age = shift.min_age
+    if not min_age:
+        return None
+    day = timezone.localtime(shift.starts_at).date()
+    if min_age <= ADULT_AGE and volunteer.is_adult_on(day):
+        return None
+    age = volunteer.age_on(day)
+    if age is not None and age >= min_age:
+        return None
+    values = {"age": min_age, "name": volunteer.name}
+    if age is None and min_age == ADULT_AGE:
+        if yourself:
+            return _(
+                "This shift is for volunteers %(age)s or older. If you are, confirm it on "
+                "your profile page, then sign up again."
+            ) % values
+        return _(
+            "This shift is for volunteers %(age)s or older, and %(name)s has not confirmed "
+            "being %(age)s or older on their profile."
+        ) % values
+    if age is None:
+        if yourself:
+            return _(
+                "This shift is for volunteers %(age)s or older. Add your date of birth on "
+                "your profile page, then sign up again."
+            ) % values
+        return _(
+            "This shift is for volunteers %(age)s or older, and %(name)s has no date of "
+            "birth on their profile."
+        ) % values
+    if yourself:
+        return _("This shift is for volunteers %(age)s or older.") % values
+    return _("This shift is for volunteers %(age)s or older; %(name)s is younger.") % values
+
+
+def has_attended(volunteer: User, training: Event) -> bool:
+    """Present at any shift of the training, or marked attended on its RSVP list."""
+    return (
+        Signup.objects.filter(
+            volunteer=volunteer, shift__event=training, attendance=Signup.Attendance.PRESENT
+        ).exists()
+        or Rsvp.objects.filter(event=training, user=volunteer, attended=True).exists()
+    )
+
+
+def _training_refusal(shift: Shift, volunteer: User, *, yourself: bool) -> str | None:
+    training = shift.required_training
+    if training is None or has_attended(volunteer, training):
+        return None
+    values = {"training": training.title, "name": volunteer.name}
+    if yourself:
+        return _(
+            "This shift needs the “%(training)s” first. Once an organizer has marked you as "
+            "attended, you can sign up."
+        ) % values
+    return _("This shift needs the “%(training)s”, and %(name)s has not attended it.") % values
+
+
+def _overlap_refusal(
+    shift: Shift, volunteer: User, *, yourself: bool, ignore: Signup | None = None
+) -> str | None:
+    clashes = (
+        Signup.objects.filter(
+            volunteer=volunteer,
+            status__in=ACTIVE,
+            shift__starts_at__lt=shift.ends_at,
+            shift__ends_at__gt=shift.starts_at,
+            shift__is_cancelled=False,
+        )
+        .exclude(shift=shift)
+        .exclude(shift__event__status=Event.Status.CANCELLED)
+        .select_related("shift__event")
+        .order_by("shift__starts_at", "pk")
+    )
+    if ignore is not None:
+        clashes = clashes.exclude(pk=ignore.pk)
+    clash = clashes.first()
+    if clash is None:
+        return None
+    values = {
+        "name": volunteer.name,
+        "shift": clash.shift.label,
+        "when": shift_when(clash.shift),
+        "event": clash.shift.event.title,
+    }
+    if yourself:
+        return _(
+            "You already have a shift at that time: %(shift)s, %(when)s (%(event)s)."
+        ) % values
+    return _(
+        "%(name)s already has a shift at that time: %(shift)s, %(when)s (%(event)s)."
+    ) % values
+
+
+def eligibility_refusal(
+    shift: Shift,
+    volunteer: User,
+    *,
+    by: User,
+    now: datetime.datetime | None = None,
+    ignore: Signup | None = None,
+) -> str | None:
+    """The first reason ``volunteer`` cannot take a place on ``shift``, or None."""
+    yourself = by.pk == volunteer.pk
+    return (
+        closed_reason(shift, now=now)
+        or _age_refusal(shift, volunteer, yourself=yourself)
+        or _training_refusal(shift, volunteer, yourself=yourself)
+        or _overlap_refusal(shift, volunteer, yourself=yourself, ignore=ignore)
+    )
+
+
+# --- Locks and records ------------------------------------------------------------------
+
+
+def _lock_shifts(*pks: int) -> dict[int, Shift]:
+    """Lock the shift rows in ascending pk order (one order everywhere: no deadlocks)."""
+    shifts = (
+        Shift.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("event", "event__contact", "required_training")
+        .filter(pk__in=sorted(set(pks)))
+        .order_by("pk")
+    )
+    return {shift.pk: shift for shift in shifts}
+
+
+def _lock_volunteer(volunteer: User) -> None:
+    """Serialize one person's sign-ups, so two overlapping shifts taken at the same moment
+    cannot both pass the overlap check."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=volunteer.pk).values_list("pk"))
+
+
+def _record(signup: Signup, action: str, by: User | None, detail: str = "") -> None:
+    SignupChange.objects.create(signup=signup, action=action, by=by, detail=detail[:300])
+
+
+def _count_confirmed(shift: Shift) -> int:
+    return Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED).count()
+
+
+def _fill_from_waitlist(shift: Shift, *, now: datetime.datetime, reason: str) -> list[Signup]:
+    """Promote the earliest waiting volunteers into the free places of a locked shift.
+
+    Deliberately simple: the earliest waiting person is promoted even if they have since
+    taken an overlapping shift (they were told they were waiting, and can cancel). A shift
+    that has started, or is cancelled, promotes nobody."""
+    if closed_reason(shift, now=now):
+        return []
+    free = shift.capacity - _count_confirmed(shift)
+    if free <= 0:
+        return []
+    waiting = list(
+        Signup.objects.filter(shift=shift, status=Signup.Status.WAITLISTED)
+        .select_related("volunteer")
+        .order_by("waitlisted_at", "pk")[:free]
+    )
+    for signup in waiting:
+        signup.shift = shift
+        signup.status = Signup.Status.CONFIRMED
+        signup.confirmed_at = now
+        signup.sequence += 1
+        signup.save(update_fields=["status", "confirmed_at", "sequence", "updated_at"])
+        _record(signup, SignupChange.Action.PROMOTED, None, reason)
+        outbox.signup_confirmed(signup, promoted=True)
+    return waiting
+
+
+def _reset_for_new_place(signup: Signup, *, status: str, now: datetime.datetime) -> None:
+    signup.status = status
+    signup.confirmed_at = now if status == Signup.Status.CONFIRMED else None
+    signup.waitlisted_at = now if status == Signup.Status.WAITLISTED else None
+    signup.cancelled_at = None
+    signup.attendance = Signup.Attendance.UNKNOWN
+    signup.checked_in_at = None
+    signup.checked_in_by = None
+    signup.hours_override = None
+
+
+# --- Services ---------------------------------------------------------------------------
+
+
+def _check_may_sign_up(*, by: User, volunteer: User, team: Team | None) -> None:
+    if team is not None and not team.memberships.filter(user=volunteer).exists():
+        raise SignupError(
+            _("%(name)s is not a member of %(team)s.") % {"name": volunteer.name, "team": team}
+        )
+    if by.pk == volunteer.pk or is_organizer(by):
+        return
+    if team is not None and is_team_captain(by, team):
+        return
+    raise PermissionDenied
+
+
+def signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None = None) -> Signup:
+    """Give ``volunteer`` a place on ``shift``, or a place on its waitlist when it is full.
+
+    ``by`` is the volunteer, an organizer, or a captain of ``team`` signing up a member.
+    In one transaction: lock the shift (then the volunteer), return an existing active
+    sign-up unchanged, refuse with SignupError when the event or shift is closed, the
+    volunteer is too young, lacks the required training or has an overlapping shift; else
+    count the confirmed places and insert (or reactivate the cancelled row) as confirmed or
+    waitlisted. Side effects: a SignupChange row and an outbox message."""
+    _check_may_sign_up(by=by, volunteer=volunteer, team=team)
+    with transaction.atomic():
+        shift = _lock_shifts(shift.pk)[shift.pk]
+        _lock_volunteer(volunteer)
+        signup = Signup.objects.filter(shift=shift, volunteer=volunteer).first()
+        if signup is not None and signup.status in ACTIVE:
+            return signup
+        now = timezone.now()
+        refusal = eligibility_refusal(shift, volunteer, by=by, now=now)
+        if refusal:
+            raise SignupError(refusal)
+        full = _count_confirmed(shift) >= shift.capacity
+        status = Signup.Status.WAITLISTED if full else Signup.Status.CONFIRMED
+        if signup is None:
+            signup = Signup(shift=shift, volunteer=volunteer)
+        else:
+            signup.sequence += 1  # a cancelled row taken up again: a newer invite
+        _reset_for_new_place(signup, status=status, now=now)
+        signup.shift = shift
+        signup.team = team
+        signup.save()
+        if by.pk == volunteer.pk:
+            action = SignupChange.Action.WAITLISTED if full else SignupChange.Action.SIGNED_UP
+            detail = ""
+        else:
+            action = SignupChange.Action.ADDED
+            detail = str(Signup.Status(status).label)
+            if team is not None:
+                detail = f"{detail} · {team.name}"
+        _record(signup, action, by, detail)
+        if full:
+            outbox.signup_waitlisted(signup)
+        else:
+            outbox.signup_confirmed(signup)
+    return signup
+
+
+def _relock(signup: Signup, *extra_shift_pks: int) -> tuple[Signup, dict[int, Shift]]:
+    """Lock the sign-up's shift (and others) and re-read the sign-up; if an organizer moved
+    it meanwhile, lock again around its new shift."""
+    for _attempt in range(3):
+        shifts = _lock_shifts(signup.shift_id, *extra_shift_pks)
+        fresh = Signup.objects.select_related("volunteer", "team").get(pk=signup.pk)
+        if fresh.shift_id in shifts:
+            fresh.shift = shifts[fresh.shift_id]
+            return fresh, shifts
+        signup = fresh
+    raise SignupError(_("This sign-up is being changed by someone else; please try again."))
+
+
+def may_cancel(by: User, signup: Signup) -> bool:
+    """The volunteer, a captain of their team, or an organizer."""
+    return by.pk == signup.volunteer_id or is_organizer(by) or captains_signup(by, signup)
+
+
+def signup_cancel(*, signup: Signup, by: User) -> Signup:
+    """End a confirmed or waiting sign-up (cancelling an already cancelled one is a no-op).
+
+    The volunteer (or their captain) may cancel until the event's cut-off before the shift;
+    organizers may remove anyone at any time. Cancelling a confirmed place promotes the
+    earliest waiting volunteer in the same transaction, with the shift locked. Side effects:
+    SignupChange rows (CANCELLED or REMOVED, and PROMOTED) and outbox messages."""
+    with transaction.atomic():
+        signup, _shifts = _relock(signup)
+        if signup.status not in ACTIVE:
+            return signup
+        if not may_cancel(by, signup):
+            raise PermissionDenied
+        now = timezone.now()
+        organizer = is_organizer(by)
+        if not organizer:
+            refusal = cancel_refusal(signup, now=now)
+            if refusal:
+                raise SignupError(refusal)
+        was_confirmed = signup.status == Signup.Status.CONFIRMED
+        signup.status = Signup.Status.CANCELLED
+        signup.cancelled_at = now
+        signup.sequence += 1
+        signup.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+        if by.pk == signup.volunteer_id:
+            _record(signup, SignupChange.Action.CANCELLED, by)
+        elif organizer:
+            _record(signup, SignupChange.Action.REMOVED, by)
+        else:
+            _record(signup, SignupChange.Action.CANCELLED, by, _("by their team captain"))
+        outbox.signup_cancelled(signup, by_organizer=by.pk != signup.volunteer_id)
+        if was_confirmed:
+            _fill_from_waitlist(
+                signup.shift, now=now, reason=_("a place opened (sign-up #%(pk)s)") % {
+                    "pk": signup.pk}
+            )
+    return signup
+
+
+def shift_fill_from_waitlist(*, shift: Shift) -> list[Signup]:
+    """Promote waiting volunteers into free places, e.g. after an organizer raised the
+    shift's capacity. Safe to call inside the caller's transaction."""
+    with transaction.atomic():
+        shift = _lock_shifts(shift.pk)[shift.pk]
+        return _fill_from_waitlist(shift, now=timezone.now(), reason=_("more places opened"))
+
+
+def signup_move(*, signup: Signup, to_shift: Shift, by: User) -> Signup:
+    """An organizer moves a sign-up to another shift, overriding the cut-off.
+
+    Both shifts are locked in pk order; the target must be open, have a free confirmed
+    place, and suit the volunteer (age, training, no overlap). The moved volunteer is
+    confirmed on the target; a confirmed place left behind promotes the earliest waiting
+    volunteer there. If the volunteer once cancelled a place on the target, that row is
+    taken up again and this one is cancelled (one row per shift and person). Returns the
+    sign-up now on ``to_shift``."""
+    if not is_organizer(by):
+        raise PermissionDenied
+    with transaction.atomic():
+        signup, shifts = _relock(signup, to_shift.pk)
+        source, target = signup.shift, shifts[to_shift.pk]
+        volunteer = signup.volunteer
+        if signup.status not in ACTIVE:
+            raise SignupError(_("This sign-up was cancelled; add the volunteer instead."))
+        if source.pk == target.pk:
+            raise SignupError(_("%(name)s is already on that shift.") % {"name": volunteer.name})
+        _lock_volunteer(volunteer)
+        existing = Signup.objects.filter(shift=target, volunteer=volunteer).first()
+        if existing is not None and existing.status in ACTIVE:
+            raise SignupError(_("%(name)s is already on that shift.") % {"name": volunteer.name})
+        now = timezone.now()
+        refusal = eligibility_refusal(target, volunteer, by=by, now=now, ignore=signup)
+        if refusal:
+            raise SignupError(refusal)
+        confirmed = _count_confirmed(target)
+        if confirmed >= target.capacity:
+            raise SignupError(
+                _("That shift is full (%(filled)s of %(capacity)s). Raise its capacity or "
+                  "remove someone first.") % {"filled": confirmed, "capacity": target.capacity}
+            )
+        was_confirmed = signup.status == Signup.Status.CONFIRMED
+        move_from = _("from %(shift)s, %(when)s") % {
+            "shift": source.label, "when": shift_when(source)}
+        move_to = _("to %(shift)s, %(when)s") % {"shift": target.label, "when": shift_when(target)}
+        if existing is None:
+            signup.shift = target
+            _reset_for_new_place(signup, status=Signup.Status.CONFIRMED, now=now)
+            signup.sequence += 1
+            signup.save()
+            _record(signup, SignupChange.Action.MOVED, by, f"{move_from} {move_to}")
+            outbox.signup_moved(signup, previous_shift=source)
+            moved = signup
+        else:
+            signup.status = Signup.Status.CANCELLED
+            signup.cancelled_at = now
+            signup.sequence += 1
+            signup.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+            _record(signup, SignupChange.Action.MOVED, by, move_to)
+            outbox.signup_cancelled(signup, by_organizer=True)
+            existing.sequence += 1
+            _reset_for_new_place(existing, status=Signup.Status.CONFIRMED, now=now)
+            existing.team = signup.team
+            existing.save()
+            _record(existing, SignupChange.Action.MOVED, by, move_from)
+            outbox.signup_confirmed(existing)
+            moved = existing
+        if was_confirmed:
+            _fill_from_waitlist(source, now=now, reason=_("a place opened (%(name)s moved)") % {
+                "name": volunteer.name})
+    return moved
+
+
+@dataclass(frozen=True)
+class TeamSignupResult:
+    volunteer: User
+    signup: Signup | None
+    error: str | None
+
+
+def team_signup_members(
+    *, team: Team, shift: Shift, volunteers: list[User], by: User
+) -> list[TeamSignupResult]:
+    """A captain (or organizer) signs up several members of ``team`` in one step. Each
+    person is a separate ``signup_create`` (its own transaction), so one refusal does not
+    undo the others; the result says, per person, what happened or why not."""
+    if not (is_organizer(by) or is_team_captain(by, team)):
+        raise PermissionDenied
+    results = []
+    for volunteer in volunteers:
+        try:
+            signup = signup_create(shift=shift, volunteer=volunteer, by=by, team=team)
+        except SignupError as error:
+            results.append(TeamSignupResult(volunteer, None, str(error)))
+        else:
+            results.append(TeamSignupResult(volunteer, signup, None))
+    return results
