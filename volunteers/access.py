@@ -5,7 +5,10 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
 PUBLIC_MAX_AGE = 60
@@ -26,22 +29,54 @@ def role_required(predicate):
     return decorator
 
 
+PUBLIC_VERSION_KEY = "public-pages-version"
+
+
+def public_pages_version() -> int:
+    return cache.get_or_set(PUBLIC_VERSION_KEY, 1, timeout=None)
+
+
+def public_pages_changed() -> None:
+    """Any change to what public pages show (events, shifts, sign-ups, RSVPs) makes every
+    cached public page stale at once; the next anonymous visitor renders it anew."""
+    try:
+        cache.incr(PUBLIC_VERSION_KEY)
+    except ValueError:
+        cache.set(PUBLIC_VERSION_KEY, 2, timeout=None)
+
+
 def public_cache(view):
-    """Pages for anonymous visitors may be kept for a minute by browsers and shared caches
-    (keyed on Cookie); a page for a logged-in person, or one carrying a message, never is."""
+    """Pages for anonymous visitors are rendered once per change and kept in the cache (Redis
+    in production) for up to a minute, and browsers and shared caches may keep them for a
+    minute too (keyed on Cookie); a page for a logged-in person, or one carrying a message, is
+    never cached anywhere."""
 
     @wraps(view)
     def cached(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        personal = (
-            request.user.is_authenticated
-            or len(messages.get_messages(request))
-            or response.cookies  # e.g. a CSRF or language cookie: never share it
+        anonymous = (
+            request.method == "GET"
+            and not request.user.is_authenticated
+            and not len(messages.get_messages(request))
         )
-        if personal or response.status_code != 200:
-            add_never_cache_headers(response)
-        else:
+        key = None
+        if anonymous:
+            key = (f"public-page:{public_pages_version()}:{translation.get_language()}:"
+                   f"{request.get_full_path()}")
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                response = HttpResponse(content, content_type=content_type)
+                response["Content-Language"] = translation.get_language()
+                patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+                patch_vary_headers(response, ["Cookie", "Accept-Language"])
+                return response
+        response = view(request, *args, **kwargs)
+        if anonymous and response.status_code == 200 and not response.cookies:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+            if not getattr(response, "streaming", False):
+                cache.set(key, (response.content, response["Content-Type"]), PUBLIC_MAX_AGE)
+        else:
+            add_never_cache_headers(response)
         patch_vary_headers(response, ["Cookie"])
         return response
 
