@@ -123,6 +123,7 @@ def event_update(*, event: Event, by: User | None, move_shifts: bool = False, **
     if event.is_cancelled:
         raise EventError(_("This event is cancelled. Duplicate it to plan it again."))
     before = {name: getattr(event, name) for name in EVENT_NOTIFY_FIELDS}
+    before_offsets = list(event.reminder_offsets or [])
     for name, value in fields.items():
         setattr(event, name, value)
     _validate_event(event)
@@ -159,6 +160,8 @@ def event_update(*, event: Event, by: User | None, move_shifts: bool = False, **
         for shift in live_shifts:
             shift.event = event
         _bump_shifts(live_shifts)
+    elif before_offsets != event.reminder_offsets:
+        outbox.event_reminders_changed(event)
     return event
 
 

@@ -1,6 +1,9 @@
 """Demo people for `manage.py seed_demo`: organizers, a treasurer, captains, ~40 volunteers."""
 
+import functools
+
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 
 from .models import Role, User
 from .services.roles import role_grant
@@ -34,13 +37,19 @@ def demo_email(name: str) -> str:
     return f"{first}.{last.replace(' ', '')}@example.org"
 
 
+@functools.cache
+def demo_password_hash() -> str:
+    """Hashed once: hashing is slow on purpose, and every demo account shares the password."""
+    return make_password(DEMO_PASSWORD)
+
+
 def ensure_person(email: str, name: str, language: str = "en") -> User:
     """Create the demo person once; a second run finds and returns them unchanged."""
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(
+        user = User.objects.create(
             email=email,
-            password=DEMO_PASSWORD,
+            password=demo_password_hash(),
             display_name=name,
             language=language,
             confirmed_adult=True,
@@ -67,8 +76,9 @@ def seed_people() -> dict[str, list[User]]:
         people["volunteers"].append(person)
     admin = User.objects.filter(email="admin@example.org").first()
     if admin is None:
-        admin = User.objects.create_superuser(
-            email="admin@example.org", password=DEMO_PASSWORD, display_name="Rally Admin"
+        admin = User.objects.create(
+            email="admin@example.org", password=demo_password_hash(), display_name="Rally Admin",
+            is_staff=True, is_superuser=True, confirmed_adult=True,
         )
     EmailAddress.objects.get_or_create(
         user=admin, email=admin.email, defaults={"verified": True, "primary": True}

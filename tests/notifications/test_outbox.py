@@ -212,3 +212,11 @@ def test_new_reminder_offsets_replan_pending_reminders(event, shift, volunteer):
 
     assert reminders_for(signup) == [shift.starts_at - datetime.timedelta(hours=1)]
     assert kinds_for(signup) == [Kind.CONFIRMATION]
+
+
+def test_organizer_changing_reminder_hours_retimes_pending_reminders(event, shift, volunteer):
+    signup = signup_create(shift=shift, volunteer=volunteer, by=volunteer)
+
+    event_services.event_update(event=event, by=organizer(), reminder_offsets=[180])
+
+    assert reminders_for(signup) == [shift.starts_at - datetime.timedelta(hours=3)]
