@@ -1,37 +1,41 @@
-"""Template helpers for the sign-up partial, My shifts and the shift board. They compute
-from rows already loaded; only a waitlisted sign-up without an annotated position queries."""
+"""Template helpers for the event page, the sign-up partial, My shifts and the shift board.
+They compute from rows already loaded. The long lists are written by ``volunteers.shift_rows``
+(see there why)."""
 
 from django import template
-from django.utils import timezone
 
-from ..models import Signup
-from ..selectors import waitlist_position
 from ..services.checkin import signup_hours
-from ..services.signups import ACTIVE, cancel_refusal, closed_reason, shift_when
+from ..services.signups import cancel_refusal, shift_when
+from ..shift_rows import ShiftRows
 
 register = template.Library()
 
 
-@register.simple_tag
-def signup_state(shift, my_signup) -> dict:
-    """What the sign-up partial shows for this person and shift."""
-    now = timezone.now()
-    active = my_signup is not None and my_signup.status in ACTIVE
-    state = {
-        "active": active,
-        "confirmed": active and my_signup.status == Signup.Status.CONFIRMED,
-        "full": shift.confirmed_count >= shift.capacity,
-        "closed": None,
-        "cancel_refusal": None,
-        "position": None,
-    }
-    if active:
-        my_signup.shift = shift
-        state["cancel_refusal"] = cancel_refusal(my_signup, now=now)
-        state["position"] = waitlist_position(my_signup)
-    else:
-        state["closed"] = closed_reason(shift, now=now)
-    return state
+def shift_rows_for(context) -> ShiftRows:
+    """One ``ShiftRows`` per rendered page, so its caches serve every tag on it."""
+    rows = context.render_context.get(ShiftRows)
+    if rows is None:
+        rows = context.render_context[ShiftRows] = ShiftRows(context["request"])
+    return rows
+
+
+@register.simple_tag(takes_context=True)
+def signup_box(context, shift, my_signup, notice="", notice_level=""):
+    """The sign-up box of one shift (the htmx partial)."""
+    return shift_rows_for(context).signup_box(shift, my_signup, notice=notice,
+                                              notice_level=notice_level)
+
+
+@register.simple_tag(takes_context=True)
+def event_shift_rows(context, rows, needs):
+    """The event page's rows of one day, each with its sign-up box."""
+    return shift_rows_for(context).event_rows(rows, needs)
+
+
+@register.simple_tag(takes_context=True)
+def board_rows(context, rows):
+    """The shift board's rows, headed by day."""
+    return shift_rows_for(context).board_rows(rows)
 
 
 @register.filter
