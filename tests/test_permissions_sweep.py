@@ -1,0 +1,87 @@
+"""Every organizer page, found by walking the URL configuration, refuses anonymous visitors
+(sent to log in) and plain volunteers (403, or 404 where the object is hidden) — so a page
+added later without a permission check fails here."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from events.models import Event, EventSeries, Shift
+from tests.factories import UserFactory, organizer
+from volunteers.models import Message, Signup, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def named_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace:  # admin: guarded by Django itself
+                continue
+            yield from named_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + str(entry.pattern), entry
+
+
+def kwargs_for(name: str, params: list[str]) -> dict:
+    drive = Event.objects.get(title__startswith="Pledge 2 Stop Trafficking", series__isnull=True,
+                              starts_at__year__gte=2026, duplicated_from__isnull=False)
+    shift = Shift.objects.filter(event=drive).first()
+    signup = Signup.objects.filter(shift__event=drive).first()
+    team = Team.objects.first()
+    objects = {
+        "event_pk": drive.pk, "shift_pk": shift.pk, "user_pk": team.members.first().pk,
+    }
+    if name.startswith(("organize_event", "event_")):
+        objects["pk"] = drive.pk
+    elif name.startswith(("organize_shift", "shift_")):
+        objects["pk"] = shift.pk
+    elif name.startswith("signup"):
+        objects["pk"] = signup.pk
+    elif name.startswith("organize_series"):
+        objects["pk"] = EventSeries.objects.first().pk
+    elif name.startswith("message"):
+        objects["pk"] = Message.objects.first().pk
+    elif name.startswith("team"):
+        objects["pk"] = team.pk
+    return {param: objects[param] for param in params}
+
+
+def organizer_urls() -> list[tuple[str, str]]:
+    urls = []
+    for route, pattern in named_patterns():
+        if not route.startswith("organize/"):
+            continue
+        params = list(pattern.pattern.converters)
+        urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs_for(pattern.name, params))))
+    return urls
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_every_organizer_page_refuses_anonymous_and_volunteers(client, demo):
+    urls = organizer_urls()
+    assert len(urls) >= 20
+    volunteer = UserFactory()
+    boss = organizer()
+
+    for name, url in urls:
+        client.logout()
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (name, url)
+            assert response["Location"].startswith("/accounts/login/"), (name, url)
+
+        client.force_login(volunteer)
+        # A POST-only page may answer a GET with 405 before looking at who asks.
+        assert client.get(url).status_code in (403, 404, 405), (name, url)
+        assert client.post(url).status_code in (403, 404), (name, url)
+
+        client.force_login(boss)
+        assert client.get(url).status_code in (200, 302, 405), (name, url)
