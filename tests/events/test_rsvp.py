@@ -1,11 +1,10 @@
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from events.models import Event, EventKind, Rsvp
 from events.services import EventError, rsvp_create
+from tests.concurrency import run_at_once
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,24 +148,18 @@ def test_rsvp_unlimited_when_no_capacity(client):
 def test_rsvp_concurrent_never_passes_capacity():
     event = EventFactory(kind=EventKind.AWARENESS, rsvp_capacity=5)
     people = UserFactory.create_batch(16)
-    barrier = threading.Barrier(len(people))
     outcomes: list[str] = []
 
     def attempt(person):
-        try:
-            barrier.wait()
-            rsvp_create(event=event, user=person)
-            outcomes.append("going")
-        except EventError:
-            outcomes.append("full")
-        finally:
-            connection.close()
+        def job():
+            try:
+                rsvp_create(event=event, user=person)
+                outcomes.append("going")
+            except EventError:
+                outcomes.append("full")
 
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        return job
 
+    assert run_at_once([attempt(p) for p in people]) == []
     assert sorted(outcomes) == ["full"] * 11 + ["going"] * 5
     assert Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING).count() == 5

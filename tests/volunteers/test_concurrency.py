@@ -1,13 +1,13 @@
 """Many volunteers clicking at the same instant, on PostgreSQL, each thread with its own
 connection: the shift lock must keep the confirmed count exact."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from events.models import Shift
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory, organizer
 from volunteers.models import Signup, SignupChange, User
 from volunteers.services.signups import SignupError, signup_cancel, signup_create, signup_move
@@ -17,31 +17,6 @@ from .conftest import make_shift
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 24
-
-
-def run_at_once(jobs) -> list[BaseException]:
-    """Start every job in its own thread, release them together, return their errors."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except BaseException as error:  # reported by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return errors
 
 
 def sign_up_job(shift_pk: int, person_pk: int):
