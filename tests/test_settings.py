@@ -70,3 +70,13 @@ def test_email_url_becomes_django_settings(url, expected):
 def test_unknown_email_scheme_is_refused_with_the_known_ones():
     with pytest.raises(ImproperlyConfigured, match="smtp\\+tls://"):
         email_settings("pop3://example.org")
+
+
+def test_without_redis_development_runs_tasks_in_process_and_says_so_once():
+    code = ("from django.conf import settings; "
+            "print('EAGER', settings.CELERY_TASK_ALWAYS_EAGER)")
+    result = manage("shell", "-c", code, DJANGO_SETTINGS_MODULE="config.settings.local",
+                    REDIS_URL="redis://127.0.0.1:1/0", RALLY_EAGER_NOTICE="")
+
+    assert "EAGER True" in result.stdout
+    assert result.stderr.count("Redis is not reachable at redis://127.0.0.1:1/0") == 1
