@@ -55,27 +55,32 @@ class ShiftDay:
     rows: list = field(default_factory=list)
 
 
-def my_signups(*, user, shifts) -> dict:
-    """``{shift_id: Signup}``: the viewer's live sign-ups on these shifts, with waitlist
-    positions, in one query (the sign-up partial's own selector)."""
+def my_signups(*, user, event: Event) -> dict:
+    """``{shift_id: Signup}``: the viewer's live sign-ups on the event's shifts, with
+    waitlist positions, in one query (the sign-up box's own selector)."""
     from volunteers.selectors import signups_by_shift
 
-    return signups_by_shift(user=user, shifts=shifts)
+    return signups_by_shift(user=user, event=event)
 
 
 def event_shift_days(*, event: Event, user) -> list[ShiftDay]:
-    """Every shift of the event with fill counts and the viewer's sign-up, grouped by local
-    day: two queries whatever the number of shifts or sign-ups."""
-    shifts = list(shifts_with_fill(
-        Shift.objects.filter(event=event).select_related("required_training")
-    ).order_by("starts_at", "role", "pk"))
-    mine = my_signups(user=user, shifts=shifts)
+    """Every shift of the event with fill counts, required training and the viewer's
+    sign-up, grouped by local day: at most three queries whatever the number of shifts or
+    sign-ups. (The few trainings are fetched apart: joined, their columns would come back on
+    each of 300 rows.)"""
+    shifts = list(shifts_with_fill(Shift.objects.filter(event=event))
+                  .order_by("starts_at", "role", "pk"))
+    training_ids = {shift.required_training_id for shift in shifts} - {None}
+    trainings = Event.objects.in_bulk(training_ids) if training_ids else {}
+    mine = my_signups(user=user, event=event)
     days: list[ShiftDay] = []
+    local_days = {start: timezone.localtime(start).date()
+                  for start in {shift.starts_at for shift in shifts}}
     for shift in shifts:
         shift.event = event  # already loaded: no query per shift
-        shift.full = shift.confirmed_count >= shift.capacity
-        shift.still_needed = max(0, shift.needed - shift.confirmed_count)
-        day = timezone.localtime(shift.starts_at).date()
+        if shift.required_training_id:
+            shift.required_training = trainings[shift.required_training_id]
+        day = local_days[shift.starts_at]
         if not days or days[-1].day != day:
             days.append(ShiftDay(day=day))
         days[-1].rows.append((shift, mine.get(shift.pk)))

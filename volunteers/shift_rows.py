@@ -8,17 +8,18 @@ page fetches each translation once, formats each distinct time once, builds its 
 ``reverse()`` and writes one CSRF token, and renders in a few milliseconds. The markup of a
 sign-up box has one definition, ``ShiftRows.signup_box``, for the list and for the htmx
 partial (``volunteers/partials/_shift_signup.html`` calls it through ``{% signup_box %}``).
-Every value that comes from the database or a person passes through ``escape``; translated
-wording is written as is, as ``{% translate %}`` does.
+Every value that comes from the database or a person passes through ``escape`` (the standard
+library's, which Django's wraps: the same output, without the lazy-string check per call);
+translated wording is written as is, as ``{% translate %}`` does.
 """
 
 from functools import cached_property
+from html import escape
 from urllib.parse import quote
 
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -198,8 +199,8 @@ class ShiftRows:
     # --- the shift board ------------------------------------------------------------------
 
     def board_rows(self, rows) -> SafeString:
-        """Each ``BoardShift`` as a ``<details>`` with the roster the viewer may see, under a
-        heading for each local day."""
+        """Each ``BoardShift`` of ``selectors.event_board`` (rosters as names) as a
+        ``<details>``, under a heading for each local day."""
         badges = self.badges
         out = []
         day = None
@@ -218,11 +219,11 @@ class ShiftRows:
             roster = ""
             if row.confirmed:
                 roster = "<ol>" + "".join(
-                    f"<li>{escape(signup.volunteer.name)}</li>" for signup in row.confirmed
+                    f"<li>{escape(name)}</li>" for name in row.confirmed
                 ) + "</ol>"
             if row.waiting:
                 roster += badges["waiting"] + '<ol class="w">' + "".join(
-                    f"<li>{escape(signup.volunteer.name)}</li>" for signup in row.waiting
+                    f"<li>{escape(name)}</li>" for name in row.waiting
                 ) + "</ol>"
             unfilled = ' class="unfilled"' if row.unfilled else ""
             out.append(
