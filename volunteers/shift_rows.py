@@ -66,7 +66,8 @@ class ShiftRows:
     @cached_property
     def login_paragraph(self) -> str:
         url = escape(f'{reverse("account_login")}?next={quote(self.request.path, safe="/")}')
-        return f'<p><a href="{url}">{gettext("Log in to sign up")}</a></p>'
+        label = gettext("Log in to sign up")
+        return f'<p><a href="{url}">{label}</a></p>'
 
     # --- values many rows share, computed once --------------------------------------------
 
@@ -107,12 +108,16 @@ class ShiftRows:
 
     @cached_property
     def badges(self) -> dict[str, str]:
+        # Plain gettext calls (not inside f-strings), so that makemessages finds them.
+        cancelled, full, shift_cancelled, waiting = (
+            gettext("Cancelled"), gettext("Full"), gettext("cancelled"), gettext("Waiting"),
+        )
         return {
-            "cancelled": f' <span class="badge badge-cancelled">{gettext("Cancelled")}</span>',
-            "full": f' <span class="badge badge-full">{gettext("Full")}</span>',
+            "cancelled": f' <span class="badge badge-cancelled">{cancelled}</span>',
+            "full": f' <span class="badge badge-full">{full}</span>',
             "training": gettext("training"),
-            "board_cancelled": f' <i>{gettext("cancelled")}</i>',
-            "waiting": f'<small>{gettext("Waiting")}</small>',
+            "board_cancelled": f' <i>{shift_cancelled}</i>',
+            "waiting": f"<small>{waiting}</small>",
             "roster": gettext("Roster and contacts"),
         }
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import missing_service
+from tests.factories import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -41,3 +42,12 @@ def phone(chromium, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def log_in(page, user) -> None:
+    """Log in through the real login form, as the person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/")

@@ -3,17 +3,10 @@
 import pytest
 
 from events.models import EventKind, Rsvp
-from tests.factories import PASSWORD, EventFactory, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import EventFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/")
 
 
 def test_rsvp_in_place_then_refused_when_full(phone):

@@ -6,18 +6,11 @@ import re
 import pytest
 
 from events.models import ShiftRole
-from tests.factories import PASSWORD, EventFactory, ShiftFactory, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import EventFactory, ShiftFactory, UserFactory
 from volunteers.models import Signup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/")
 
 
 def test_sign_up_and_cancel_in_place(phone):
