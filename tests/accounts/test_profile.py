@@ -77,3 +77,21 @@ def test_date_of_birth_decides_adulthood_over_the_checkbox():
     assert user.is_adult_on(today) is False
     assert UserFactory.build(confirmed_adult=True).is_adult_on(today) is True
     assert UserFactory.build(confirmed_adult=False).is_adult_on(today) is False
+
+
+@pytest.mark.parametrize("page", ["profile", "my_shifts"])
+def test_unverified_volunteer_is_told_why_no_reminders_come(client, page):
+    client.force_login(UserFactory(verified=False))
+
+    html = client.get(reverse(page)).content.decode()
+
+    assert "You will get no shift reminders until you confirm your email address" in html
+
+
+@pytest.mark.parametrize("page", ["profile", "my_shifts"])
+def test_volunteer_with_reminders_off_is_told_so(client, page):
+    client.force_login(UserFactory(reminders_enabled=False))
+
+    html = client.get(reverse(page)).content.decode()
+
+    assert "You will get no shift reminders: you turned them off." in html
