@@ -53,3 +53,21 @@ def test_switcher_saves_the_language_in_the_profile(client):
 
     user.refresh_from_db()
     assert user.language == "es"
+
+
+def test_event_dates_are_written_the_spanish_way(client):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import EventFactory, ShiftFactory
+
+    start = timezone.make_aware(datetime.datetime(2026, 12, 12, 7, 0))
+    event = EventFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=10))
+    ShiftFactory(event=event)
+
+    spanish = client.get(reverse("event_detail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="es")
+    english = client.get(reverse("event_detail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "sábado 12 de diciembre de 2026" in spanish.content.decode()
+    assert "Saturday 12 December 2026" in english.content.decode()

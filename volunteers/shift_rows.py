@@ -23,6 +23,8 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from events.dates import local_format
+
 from .models import Signup
 from .selectors import waitlist_position
 from .services.signups import ACTIVE, cancel_refusal, closed_reason
@@ -86,9 +88,9 @@ class ShiftRows:
             elif kind == "clock_am":
                 text = formats.time_format(local, "g:i A")
             elif kind == "day":
-                text = formats.date_format(local, "l, F j")
+                text = local_format(local, "weekday_day")
             else:
-                text = f"{formats.date_format(local, 'D, N j')}, {self.formatted(moment, 'time')}"
+                text = f"{local_format(local, 'weekday_date')}, {self.formatted(moment, 'time')}"
             text = self._formatted[key] = escape(text)
         return text
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from events.dates import local_format
 from events.models import Event, Rsvp, Shift
 
 from .. import outbox
@@ -42,7 +43,7 @@ def shift_when(shift: Shift) -> str:
     start = timezone.localtime(shift.starts_at)
     end = timezone.localtime(shift.ends_at)
     return "{}, {}\u2013{}".format(
-        formats.date_format(start, "D, N j"),
+        local_format(start, "weekday_date"),
         formats.time_format(start, "P"),
         formats.time_format(end, "P"),
     )
