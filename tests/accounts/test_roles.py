@@ -89,3 +89,13 @@ def test_navigation_shows_roles_link_only_to_organizers(client):
     assert reverse("role_list") not in client.get("/").content.decode()
     client.force_login(organizer())
     assert reverse("role_list") in client.get("/").content.decode()
+
+
+def test_roles_page_pages_keep_the_search(client):
+    client.force_login(organizer())
+    UserFactory.create_batch(55, display_name="Rotary Member")
+
+    html = client.get(reverse("role_list"), {"q": "rotary"}).content.decode()
+
+    assert "Page 1 of 2" in html
+    assert '?q=rotary&amp;page=2"' in html
