@@ -1,5 +1,8 @@
 # Rally: `make run` serves the demo at http://127.0.0.1:8000, `make test` runs every test.
+# `make run PORT=8010 ADDR=0.0.0.0` serves on another port or address.
 PYTHON ?= python3
+PORT ?= 8000
+ADDR ?= 127.0.0.1
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -19,7 +22,7 @@ install: $(STAMP)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py rally_dev
+	$(PY) manage.py rally_dev $(ADDR):$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

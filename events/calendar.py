@@ -9,7 +9,8 @@ twice:
 - a volunteer's sign-up: ``signup-<pk>@<domain>`` (invites, the personal feed, the shift
   download for that volunteer); its SEQUENCE is ``Signup.sequence``, raised by the outbox on
   every change the volunteer is told about;
-- an event: ``event-<pk>@<domain>`` (public feed, RSVPs in the personal feed, event download);
+- an event: ``event-<pk>@<domain>`` (public feed, event download);
+- a person's RSVP: ``rsvp-<pk>@<domain>`` (its e-mailed invites, the personal feed);
 - a shift as organizers see it: ``shift-<pk>@<domain>`` (organizer feed, shift download for
   someone not signed up).
 """
@@ -23,6 +24,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress
+
+from config.input_bounds import CONTROL_CHARACTERS, STORED_FIRST_YEAR, STORED_LAST_YEAR, single_line
 
 from .models import Place
 
@@ -47,6 +50,10 @@ def event_uid(event_id: int) -> str:
     return f"event-{event_id}@{calendar_domain()}"
 
 
+def rsvp_uid(rsvp_id: int) -> str:
+    return f"rsvp-{rsvp_id}@{calendar_domain()}"
+
+
 def map_url(place: Place) -> str:
     """A link that opens the place in the phone's map app (or the browser)."""
     if place.latitude is not None and place.longitude is not None:
@@ -57,8 +64,8 @@ def map_url(place: Place) -> str:
 
 
 def geo_uri(place: Place) -> str:
-    """An RFC 5870 ``geo:`` URI, or "" when the place has no coordinates."""
-    if place.latitude is None or place.longitude is None:
+    """An RFC 5870 ``geo:`` URI, or "" when the place has no (usable) coordinates."""
+    if not _has_coordinates(place):
         return ""
     label = quote(str(place))
     return f"geo:{place.latitude},{place.longitude}?q={label}"
@@ -97,52 +104,68 @@ def _contact_line(event, *, private: bool) -> str:
     return _("Questions: %(contact)s") % {"contact": " · ".join(p for p in parts if p)}
 
 
+def _text(value: str) -> str:
+    """Multi-line text for a DESCRIPTION: line breaks are kept (icalendar escapes them), other
+    control characters, which RFC 5545 TEXT may not hold, are dropped (older rows)."""
+    return CONTROL_CHARACTERS.sub("", value or "")
+
+
+def _has_coordinates(place: Place) -> bool:
+    """Coordinates a GEO property can carry (rows from before the range checks may not)."""
+    if place.latitude is None or place.longitude is None:
+        return False
+    return -90 <= place.latitude <= 90 and -180 <= place.longitude <= 180
+
+
 def _add_place(vevent: Event, place: Place) -> None:
     if str(place):
-        vevent.add("location", str(place))
-    if place.latitude is not None and place.longitude is not None:
+        vevent.add("location", single_line(str(place)))
+    if _has_coordinates(place):
         vevent.add("geo", (float(place.latitude), float(place.longitude)))
 
 
 def _shift_vevent(shift, *, uid: str, sequence: int, stamp: datetime.datetime,
                   cancelled: bool, private: bool = True) -> Event:
     event = shift.event
-    lines = [event.title]
-    if shift.notes:
-        lines.append(shift.notes)
-    if event.what_to_bring:
-        lines.append(_("What to bring: %(items)s") % {"items": event.what_to_bring})
+    text = event.localized  # organizer-entered text in the active (recipient's) language
+    lines = [text.title]
+    if shift.localized.notes:
+        lines.append(shift.localized.notes)
+    if text.what_to_bring:
+        lines.append(_("What to bring: %(items)s") % {"items": text.what_to_bring})
     lines.append(_contact_line(event, private=private))
     lines.append(event_url(event))
     vevent = Event.new(
         uid=uid,
-        summary=f"{shift.label} · {event.title}",
+        summary=single_line(f"{shift.label} · {text.title}"),
         start=_local(shift.starts_at),
         end=_local(shift.ends_at),
         sequence=sequence,
         stamp=stamp.astimezone(datetime.UTC),
         status="CANCELLED" if cancelled else "CONFIRMED",
-        description="\n\n".join(lines),
+        description=_text("\n\n".join(lines)),
         url=event_url(event),
     )
     _add_place(vevent, shift.place)
     return vevent
 
 
-def _event_vevent(event) -> Event:
+def _event_vevent(event, *, uid: str | None = None, sequence: int | None = None,
+                  stamp: datetime.datetime | None = None, cancelled: bool = False) -> Event:
     place = Place(name=event.venue_name, address=event.address,
                   latitude=event.latitude, longitude=event.longitude)
-    lines = [event.description] if event.description else []
+    description = event.localized.description
+    lines = [description] if description else []
     lines += [_contact_line(event, private=False), event_url(event)]
     vevent = Event.new(
-        uid=event_uid(event.pk),
-        summary=event.title,
+        uid=uid or event_uid(event.pk),
+        summary=single_line(event.localized.title),
         start=_local(event.starts_at),
         end=_local(event.ends_at),
-        sequence=event.sequence,
-        stamp=event.updated_at.astimezone(datetime.UTC),
-        status="CANCELLED" if event.is_cancelled else "CONFIRMED",
-        description="\n\n".join(lines),
+        sequence=event.sequence if sequence is None else sequence,
+        stamp=(stamp or event.updated_at).astimezone(datetime.UTC),
+        status="CANCELLED" if cancelled or event.is_cancelled else "CONFIRMED",
+        description=_text("\n\n".join(lines)),
         url=event_url(event),
     )
     _add_place(vevent, place)
@@ -160,7 +183,7 @@ def _calendar(components: list[Event], *, method: str | None = None, name: str |
     if method:
         calendar.add("method", method)
     if name:
-        calendar.calendar_name = name
+        calendar.calendar_name = single_line(name)
         calendar.add("x-wr-timezone", settings.TIME_ZONE)
     if uid:
         calendar.uid = uid
@@ -168,9 +191,12 @@ def _calendar(components: list[Event], *, method: str | None = None, name: str |
         calendar.add_component(component)
     years = [c.start.year for c in components] + [c.end.year for c in components]
     if years:
+        # Clamped to the years the database holds, so an older row (year 1 or 9999) still
+        # gives a file instead of an error.
+        first = min(max(min(years) - 1, STORED_FIRST_YEAR), STORED_LAST_YEAR - 1)
+        last = max(min(max(years) + 2, STORED_LAST_YEAR), first + 1)
         calendar.add_missing_timezones(
-            first_date=datetime.date(min(years) - 1, 1, 1),
-            last_date=datetime.date(max(years) + 2, 1, 1),
+            first_date=datetime.date(first, 1, 1), last_date=datetime.date(last, 1, 1)
         )
     else:
         calendar.subcomponents.insert(0, Timezone.from_tzid(settings.TIME_ZONE))
@@ -204,6 +230,28 @@ def signup_invite(signup, *, method: str, stamp: datetime.datetime | None = None
     return _calendar([vevent], method=method)
 
 
+def rsvp_invite(rsvp, *, method: str, sequence: int,
+                stamp: datetime.datetime | None = None) -> Calendar:
+    """The iTIP invitation for one RSVP: ``REQUEST`` (going) or ``CANCEL`` (withdrawn). The
+    UID is the RSVP's, as in the personal feed; ``sequence`` only grows (the caller counts
+    the RSVP's earlier invites on top of the event's own SEQUENCE)."""
+    assert method in (REQUEST, CANCEL)
+    event, person = rsvp.event, rsvp.user
+    vevent = _event_vevent(event, uid=rsvp_uid(rsvp.pk), sequence=sequence,
+                           stamp=stamp or timezone.now(), cancelled=method == CANCEL)
+    vevent.organizer = _organizer(event)
+    vevent.attendees = [
+        vCalAddress.new(
+            person.email,
+            cn=person.name,
+            role="REQ-PARTICIPANT",
+            partstat="DECLINED" if method == CANCEL else "ACCEPTED",
+            rsvp=False,
+        )
+    ]
+    return _calendar([vevent], method=method)
+
+
 def shift_download(shift, *, signup=None) -> Calendar:
     """An ``.ics`` file for one shift. For a volunteer holding the shift it carries their
     sign-up's UID and SEQUENCE, so importing it matches the e-mailed invite."""
@@ -224,13 +272,14 @@ def event_download(event) -> Calendar:
 
 def personal_feed(*, user, signups, rsvps) -> Calendar:
     """A volunteer's subscribed calendar: the shifts they hold (UID of the sign-up, as in
-    their invites) and the events they said they would attend (UID of the event)."""
+    their invites) and the events they said they would attend (UID of the RSVP, as in its
+    invites)."""
     components = [
         _shift_vevent(s.shift, uid=signup_uid(s.pk), sequence=s.sequence, stamp=s.updated_at,
                       cancelled=False)
         for s in signups
     ]
-    components += [_event_vevent(rsvp.event) for rsvp in rsvps]
+    components += [_event_vevent(rsvp.event, uid=rsvp_uid(rsvp.pk)) for rsvp in rsvps]
     name = _("%(site)s: my shifts") % {"site": settings.SITE_NAME}
     return _calendar(components, name=name, uid=f"feed-user-{user.pk}@{calendar_domain()}")
 
@@ -255,7 +304,7 @@ def organizer_feed(*, event, shifts) -> Calendar:
         vevent.summary = f"[{shift.confirmed_count}/{shift.needed}] {vevent.summary}"
         vevent.description = f"{fill}\n\n{vevent.description}"
         components.append(vevent)
-    name = _("%(event)s: shifts") % {"event": event.title}
+    name = _("%(event)s: shifts") % {"event": event.localized.title}
     return _calendar(components, name=name, uid=f"feed-event-{event.pk}@{calendar_domain()}")
 
 

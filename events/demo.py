@@ -20,10 +20,23 @@ def next_weekday(start: datetime.date, weekday: int, weeks_ahead: int = 0) -> da
     return start + datetime.timedelta(days=days + 7 * weeks_ahead)
 
 
+def fill_spanish(obj, fields: dict) -> None:
+    """Give a demo row seeded before it had Spanish text its ``*_es`` fields (only where
+    they are still empty), so the Spanish demo shows them."""
+    missing = [name for name, value in fields.items()
+               if name.endswith("_es") and value and not getattr(obj, name)]
+    if missing:
+        for name in missing:
+            setattr(obj, name, fields[name])
+        obj.save(update_fields=missing)
+
+
 def ensure_event(*, title: str, **fields) -> Event:
     event = Event.objects.filter(title=title, series__isnull=True).first()
     if event is None:
         event = Event.objects.create(title=title, **fields)
+    else:
+        fill_spanish(event, fields)
     return event
 
 
@@ -33,7 +46,15 @@ def ensure_shift(event: Event, *, role: str, starts_at, ends_at, **fields) -> Sh
         shift = Shift.objects.create(
             event=event, role=role, starts_at=starts_at, ends_at=ends_at, **fields
         )
+    else:
+        fill_spanish(shift, fields)
     return shift
+
+
+SIDEWALK = "Stay on the sidewalk; never step into traffic."
+SIDEWALK_ES = "Quédate en la banqueta; nunca te metas al tráfico."
+BRING = "Closed-toe shoes, a hat, water and sunscreen."
+BRING_ES = "Zapatos cerrados, gorra, agua y protector solar."
 
 
 def seed_events(people: dict) -> dict[str, Event]:
@@ -47,6 +68,12 @@ def seed_events(people: dict) -> dict[str, Event]:
         description=(
             "What to expect at an intersection: safety, the sealed-bucket rules, how to talk "
             "about trafficking with drivers, and what to do if someone asks for help."
+        ),
+        title_es="Capacitación para voluntarios de la colecta con botes",
+        description_es=(
+            "Qué esperar en una intersección: la seguridad, las reglas de los botes sellados, "
+            "cómo hablar de la trata de personas con los conductores y qué hacer si alguien "
+            "te pide ayuda."
         ),
         venue_name="Fresno Pacific University, Steinert Hall",
         address="1717 S Chestnut Ave, Fresno, CA 93702",
@@ -66,6 +93,12 @@ def seed_events(people: dict) -> dict[str, Event]:
             "Volunteers stand at Fresno and Clovis intersections with sealed donation buckets. "
             "Every dollar funds awareness trainings and survivor services through our partners."
         ),
+        title_es="Colecta con botes «Pledge 2 Stop Trafficking» — Fresno",
+        description_es=(
+            "Los voluntarios se colocan en intersecciones de Fresno y Clovis con botes de "
+            "donación sellados. Cada dólar financia capacitaciones de concientización y "
+            "servicios para sobrevivientes a través de nuestras organizaciones aliadas."
+        ),
         venue_name="Staging: Peoples Church parking lot",
         address="7172 N Cedar Ave, Fresno, CA 93720",
         latitude="36.837700",
@@ -75,22 +108,22 @@ def seed_events(people: dict) -> dict[str, Event]:
         status=Event.Status.PUBLISHED,
         contact=organizer,
         created_by=organizer,
-        what_to_bring=(
-            "Closed-toe shoes, a hat, water and sunscreen. Vests and buckets are provided."
-        ),
+        what_to_bring=f"{BRING} Vests and buckets are provided.",
+        what_to_bring_es=f"{BRING_ES} Nosotros te damos el chaleco y el bote.",
     )
     for start, end in [(7, 10), (10, 13), (13, 15), (15, 17)]:
         ensure_shift(
             drive, role=ShiftRole.COLLECTOR, starts_at=at(drive_day, start),
             ends_at=at(drive_day, end), needed=8, capacity=10, min_age=18,
             required_training=training,
-            notes="Stay on the sidewalk; never step into traffic.",
+            notes=SIDEWALK, notes_es=SIDEWALK_ES,
         )
     ensure_shift(drive, role=ShiftRole.SETUP, starts_at=at(drive_day, 6, 15),
                  ends_at=at(drive_day, 7, 15), needed=3, capacity=4)
     ensure_shift(drive, role=ShiftRole.COUNTER, starts_at=at(drive_day, 17),
                  ends_at=at(drive_day, 19), needed=2, capacity=4, min_age=18,
-                 notes="Counted by two people; sealed buckets only.")
+                 notes="Counted by two people; sealed buckets only.",
+                 notes_es="Siempre cuentan dos personas; solo botes sellados.")
     past_drive = seed_past_drive(drive_day - datetime.timedelta(weeks=52), organizer)
     if drive.duplicated_from_id is None:
         drive.duplicated_from = past_drive
@@ -107,6 +140,12 @@ def seed_events(people: dict) -> dict[str, Event]:
         description=(
             "A survivor-informed talk for parents, teachers and neighbors: how traffickers "
             "recruit online and at school, the warning signs, and how to report safely."
+        ),
+        title_es="Presentación comunitaria: la trata está más cerca de lo que crees",
+        description_es=(
+            "Una charla informada por sobrevivientes para madres, padres, docentes y vecinos: "
+            "cómo reclutan los tratantes en internet y en la escuela, las señales de alerta y "
+            "cómo denunciar de forma segura."
         ),
         venue_name="Clovis Veterans Memorial Building, Liberty Hall",
         address="808 4th St, Clovis, CA 93612",
@@ -132,6 +171,8 @@ def seed_past_drive(day: datetime.date, organizer) -> Event:
         title=f"Pledge 2 Stop Trafficking Bucket Drive — Fresno {day.year}",
         kind=EventKind.FUNDRAISER,
         description="Last year's drive: 120 volunteers at 14 intersections.",
+        title_es=f"Colecta con botes «Pledge 2 Stop Trafficking» — Fresno {day.year}",
+        description_es="La colecta del año pasado: 120 voluntarios en 14 intersecciones.",
         venue_name="Staging: Peoples Church parking lot",
         address="7172 N Cedar Ave, Fresno, CA 93720",
         latitude="36.837700",
@@ -141,13 +182,14 @@ def seed_past_drive(day: datetime.date, organizer) -> Event:
         status=Event.Status.PUBLISHED,
         contact=organizer,
         created_by=organizer,
-        what_to_bring="Closed-toe shoes, a hat, water and sunscreen.",
+        what_to_bring=BRING,
+        what_to_bring_es=BRING_ES,
     )
     for start, end in [(7, 10), (10, 13), (13, 15), (15, 17)]:
         ensure_shift(
             past_drive, role=ShiftRole.COLLECTOR, starts_at=at(day, start),
             ends_at=at(day, end), needed=8, capacity=10, min_age=18,
-            notes="Stay on the sidewalk; never step into traffic.",
+            notes=SIDEWALK, notes_es=SIDEWALK_ES,
         )
     ensure_shift(past_drive, role=ShiftRole.SETUP, starts_at=at(day, 6, 15),
                  ends_at=at(day, 7, 15), needed=3, capacity=4)
@@ -159,14 +201,23 @@ def seed_past_drive(day: datetime.date, organizer) -> Event:
 def seed_meeting_series(today: datetime.date, organizer) -> EventSeries:
     """The coalition meets on the fourth Tuesday of January, April, July and October,
     9:00-10:30 (as the Contra Costa County coalition does), this year and next."""
+    spanish = {
+        "title_es": "Reunión trimestral de la coalición",
+        "description_es": ("Novedades de las organizaciones aliadas, informes de los comités y "
+                           "planificación de la próxima colecta."),
+    }
     series = EventSeries.objects.filter(title=MEETING_TITLE).first()
     if series is not None:
+        fill_spanish(series, spanish)
+        for occurrence in series.occurrences.all():
+            fill_spanish(occurrence, spanish)
         return series
     return series_create(
         by=organizer,
         kind=EventKind.MEETING,
         title=MEETING_TITLE,
         description="Partner updates, committee reports and planning for the next drive.",
+        **spanish,
         venue_name="Fresno EOC, Board Room",
         address="1920 Mariposa Mall, Fresno, CA 93721",
         visibility=Event.Visibility.MEMBERS,

@@ -4,11 +4,18 @@
 - ``/calendar/events.ics``: published public events, for anyone;
 - ``/calendar/<token>/shifts.ics``: a volunteer's own shifts and RSVPs, at a secret address
   (``User.calendar_token``; a reset makes the old address answer 404);
-- ``/calendar/<token>/events/<pk>.ics``: every shift of one event, for an organizer's token.
+- ``/calendar/<token>/events/<pk>.ics``: every shift of one event (drafts too), at an
+  organizer's own secret address (``User.organizer_calendar_token``, never the personal one),
+  for as long as that person is an organizer.
 
 Each answers with a strong ETag (a hash of the bytes: a feed's bytes change only when what it
 shows changes, since DTSTAMPs come from the rows) and a Last-Modified for information; a
 request whose If-None-Match matches gets 304. Query counts do not grow with the rows.
+
+Feeds at a secret address send ``Cache-Control: private, no-cache``: no shared cache may keep
+them, and a client must ask again before each use (answered by a cheap 304 while nothing
+changed), so a reset address stops working at once. ``no-store`` would forbid keeping the very
+copy that If-None-Match refers to, and calendar apps keep the events in their own store anyway.
 """
 
 import datetime
@@ -34,7 +41,7 @@ FEED_MAX_AGE = 15 * 60
 
 
 def calendar_response(request, ics: bytes, *, filename: str, last_modified=None,
-                      private: bool = True) -> HttpResponse:
+                      private: bool = True, secret_url: bool = False) -> HttpResponse:
     etag = '"' + hashlib.sha256(ics).hexdigest()[:40] + '"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
@@ -43,7 +50,10 @@ def calendar_response(request, ics: bytes, *, filename: str, last_modified=None,
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
-    if private:
+    if secret_url:
+        patch_cache_control(response, private=True, no_cache=True)
+        response["X-Robots-Tag"] = "noindex"
+    elif private:
         patch_cache_control(response, private=True, max_age=FEED_MAX_AGE)
         response["X-Robots-Tag"] = "noindex"
     else:
@@ -62,6 +72,17 @@ def _feed_user(token: str) -> User:
         raise Http404
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None:
+        raise Http404
+    return user
+
+
+def _organizer_feed_user(token: str) -> User:
+    """The organizer owning a live organizer-feed token. A personal feed token, a reset token
+    or the token of someone who is no longer an organizer is a 404 like any other."""
+    if not token or len(token) > 64:
+        raise Http404
+    user = User.objects.filter(organizer_calendar_token=token, is_active=True).first()
+    if user is None or not is_organizer(user):
         raise Http404
     return user
 
@@ -142,15 +163,14 @@ def personal_feed(request, token: str):
                             *(s.shift.event.updated_at for s in signups),
                             *(r.event.updated_at for r in rsvps))
     return calendar_response(request, ics, filename="my-shifts.ics",
-                             last_modified=last_modified)
+                             last_modified=last_modified, secret_url=True)
 
 
 @require_safe
 def organizer_feed(request, token: str, pk: int):
-    """Every shift of one event with how full it is, for an organizer's feed token."""
-    user = _feed_user(token)
-    if not is_organizer(user):
-        raise Http404
+    """Every shift of one event (a draft too) with how full it is, for an organizer's own
+    organizer-feed token."""
+    user = _organizer_feed_user(token)
     event = get_object_or_404(Event.objects.select_related("contact"), pk=pk)
     shifts = list(
         selectors.shifts_with_fill(event.shifts.all())
@@ -163,4 +183,4 @@ def organizer_feed(request, token: str, pk: int):
         ics = calendar.calendar_bytes(calendar.organizer_feed(event=event, shifts=shifts))
     last_modified = _latest(event.updated_at, *(s.last_signup_change for s in shifts))
     return calendar_response(request, ics, filename=f"event-{event.pk}-shifts.ics",
-                             last_modified=last_modified)
+                             last_modified=last_modified, secret_url=True)

@@ -2,7 +2,7 @@
 allowed (one place per rule), and views show a service's EventError at its field."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -10,10 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.input_bounds import MAX_REMINDER_HOURS, MAX_REMINDERS, BoundedFormMixin, parse_decimal
 from volunteers.models import Role, User
 
 from . import recurrence
 from .models import Event, EventKind, Shift
+from .translated import SpanishFieldsForm
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -43,16 +45,17 @@ def zone_help() -> str:
     return _("Local time (%(zone)s).") % {"zone": settings.TIME_ZONE}
 
 
-class ServiceValidatedModelForm(forms.ModelForm):
+class ServiceValidatedModelForm(BoundedFormMixin, forms.ModelForm):
     """A ModelForm used only to build and parse fields: saving and every rule belong to a
     service, so the model's own validation is not run here (it would report the same rule
-    twice, away from its field)."""
+    twice, away from its field). The model fields' range validators still apply: the
+    BoundedFormMixin copies them onto the form fields."""
 
     def _post_clean(self):
         pass
 
 
-class EventForm(ServiceValidatedModelForm):
+class EventForm(SpanishFieldsForm, ServiceValidatedModelForm):
     reminder_hours = forms.CharField(
         label=_("Reminders (hours before each shift)"),
         initial="24, 2",
@@ -65,15 +68,20 @@ class EventForm(ServiceValidatedModelForm):
         fields = [
             "kind", "title", "description", "starts_at", "ends_at", "venue_name", "address",
             "latitude", "longitude", "visibility", "rsvp_capacity", "contact",
-            "cancel_cutoff_hours", "what_to_bring",
+            "cancel_cutoff_hours", "what_to_bring", "title_es", "description_es",
+            "what_to_bring_es",
         ]
         widgets = {
             "starts_at": LocalDateTimeInput(),
             "ends_at": LocalDateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
             "what_to_bring": forms.Textarea(attrs={"rows": 2}),
+            "description_es": forms.Textarea(attrs={"rows": 4}),
+            "what_to_bring_es": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"latitude": _("latitude"), "longitude": _("longitude")}
+        labels = {"latitude": _("latitude"), "longitude": _("longitude"),
+                  "title_es": _("Title"), "description_es": _("Description"),
+                  "what_to_bring_es": _("What to bring")}
         help_texts = {
             "rsvp_capacity": _("For awareness events, trainings and meetings. Empty: no limit."),
             "latitude": _("Optional; puts the place on the map in calendar invites."),
@@ -97,15 +105,25 @@ class EventForm(ServiceValidatedModelForm):
             )
 
     def clean_reminder_hours(self) -> list[int]:
+        pieces = [piece.strip() for piece in self.cleaned_data["reminder_hours"].split(",")]
+        pieces = list(filter(None, pieces))
+        if len(pieces) > MAX_REMINDERS:
+            raise forms.ValidationError(_("At most %(count)s reminders."),
+                                        params={"count": MAX_REMINDERS})
         minutes = []
-        pieces = (piece.strip() for piece in self.cleaned_data["reminder_hours"].split(","))
-        for piece in filter(None, pieces):
+        for piece in pieces:
             try:
-                minutes.append(int(Decimal(piece) * 60))
-            except (InvalidOperation, ValueError) as error:
+                hours = parse_decimal(piece, largest=MAX_REMINDER_HOURS)
+            except forms.ValidationError as error:
+                if error.code == "out_of_range":
+                    raise forms.ValidationError(
+                        _("Reminders go out at most %(largest)s hours before a shift."),
+                        params={"largest": MAX_REMINDER_HOURS},
+                    ) from error
                 raise forms.ValidationError(
-                    _("“%(value)s” is not a number of hours."), params={"value": piece}
+                    _("“%(value)s” is not a number of hours."), params={"value": piece[:20]}
                 ) from error
+            minutes.append(int(hours * 60))
         return sorted(set(minutes), reverse=True)
 
     def service_fields(self) -> dict:
@@ -114,17 +132,19 @@ class EventForm(ServiceValidatedModelForm):
         return data
 
 
-class ShiftForm(ServiceValidatedModelForm):
+class ShiftForm(SpanishFieldsForm, ServiceValidatedModelForm):
     class Meta:
         model = Shift
         fields = [
             "role", "title", "starts_at", "ends_at", "needed", "capacity", "min_age",
-            "required_training", "notes",
+            "required_training", "notes", "title_es", "notes_es",
         ]
+        labels = {"title_es": _("Title"), "notes_es": _("Notes")}
         widgets = {
             "starts_at": LocalDateTimeInput(),
             "ends_at": LocalDateTimeInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "notes_es": forms.Textarea(attrs={"rows": 2}),
             "needed": forms.NumberInput(attrs={"min": 1}),
             "capacity": forms.NumberInput(attrs={"min": 1}),
         }
@@ -148,7 +168,7 @@ class ShiftForm(ServiceValidatedModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class DuplicateForm(forms.Form):
+class DuplicateForm(BoundedFormMixin, forms.Form):
     starts_on = forms.DateField(
         label=_("New first day"),
         widget=DateInput(),
@@ -173,7 +193,7 @@ FREQUENCY_CHOICES = [
 ]
 
 
-class SeriesForm(forms.Form):
+class SeriesForm(SpanishFieldsForm, BoundedFormMixin, forms.Form):
     """A recurring event: the rule's builder (or a raw RRULE) and the event's details."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices,
@@ -181,6 +201,9 @@ class SeriesForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    title_es = forms.CharField(label=_("Title"), max_length=200, required=False)
+    description_es = forms.CharField(label=_("Description"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}))
     venue_name = forms.CharField(label=_("Venue"), max_length=200, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     visibility = forms.ChoiceField(label=_("Who can see it"), choices=Event.Visibility.choices)
@@ -248,6 +271,7 @@ class SeriesForm(forms.Form):
         data = self.cleaned_data
         return {
             "kind": data["kind"], "title": data["title"], "description": data["description"],
+            "title_es": data["title_es"], "description_es": data["description_es"],
             "venue_name": data["venue_name"], "address": data["address"],
             "visibility": data["visibility"], "rrule": data["rule"],
             "first_start": self.first_start(), "duration": self.duration(),

@@ -3,10 +3,31 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from config.input_bounds import (
+    MAX_CANCEL_CUTOFF_HOURS,
+    MAX_PLACES,
+    STORED_FIRST_YEAR,
+    STORED_LAST_YEAR,
+)
+
+from .translated import Translated, localized
+
+# The database's backstop for every event and shift time (the forms allow 2000-2100):
+# psycopg cannot read a time past 9999 back, and a year-1 time has no time zone offset.
+STORED_FROM = datetime.datetime(STORED_FIRST_YEAR, 1, 1, tzinfo=datetime.UTC)
+STORED_BEFORE = datetime.datetime(STORED_LAST_YEAR + 1, 1, 1, tzinfo=datetime.UTC)
+
+
+def times_in_range(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(starts_at__gte=STORED_FROM, ends_at__lt=STORED_BEFORE), name=name
+    )
 
 
 @dataclass(frozen=True)
@@ -32,15 +53,19 @@ class EventKind(models.TextChoices):
     FUNDRAISER = "fundraiser", _("Bucket-drive fundraiser")
 
 
-class EventSeries(models.Model):
+class EventSeries(Translated, models.Model):
     """A recurring event, e.g. the coalition meeting on the fourth Tuesday of each quarter.
 
     ``rrule`` holds an RFC 5545 RRULE (without the ``RRULE:`` prefix); each occurrence is an
     Event row that points back here and can be edited or cancelled on its own."""
 
+    TRANSLATED_FIELDS = ("title", "description")
+
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    title_es = models.CharField(_("title in Spanish"), max_length=200, blank=True)
+    description_es = models.TextField(_("description in Spanish"), blank=True)
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     rrule = models.CharField(_("repeat rule"), max_length=500)
@@ -60,7 +85,7 @@ class EventSeries(models.Model):
         return self.title
 
 
-class Event(models.Model):
+class Event(Translated, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -70,13 +95,23 @@ class Event(models.Model):
         PUBLIC = "public", _("Public")
         MEMBERS = "members", _("Members only")
 
+    TRANSLATED_FIELDS = ("title", "description", "what_to_bring")
+
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    title_es = models.CharField(_("title in Spanish"), max_length=200, blank=True)
+    description_es = models.TextField(_("description in Spanish"), blank=True)
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     status = models.CharField(
@@ -85,7 +120,9 @@ class Event(models.Model):
     visibility = models.CharField(
         _("who can see it"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
-    rsvp_capacity = models.PositiveIntegerField(_("RSVP places"), null=True, blank=True)
+    rsvp_capacity = models.PositiveIntegerField(
+        _("RSVP places"), null=True, blank=True, validators=[MaxValueValidator(MAX_PLACES)]
+    )
     contact = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("organizer contact"),
@@ -95,12 +132,14 @@ class Event(models.Model):
         related_name="events_contact_for",
     )
     cancel_cutoff_hours = models.PositiveIntegerField(
-        _("volunteers may cancel until (hours before the shift)"), default=24
+        _("volunteers may cancel until (hours before the shift)"), default=24,
+        validators=[MaxValueValidator(MAX_CANCEL_CUTOFF_HOURS)],
     )
     reminder_offsets = models.JSONField(
         _("reminders (minutes before each shift)"), default=default_reminder_offsets
     )
     what_to_bring = models.TextField(_("what to bring"), blank=True)
+    what_to_bring_es = models.TextField(_("what to bring, in Spanish"), blank=True)
     series = models.ForeignKey(
         EventSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="occurrences"
     )
@@ -127,6 +166,20 @@ class Event(models.Model):
             models.UniqueConstraint(
                 fields=["series", "occurrence_start"], name="event_unique_occurrence"
             ),
+            times_in_range("event_times_in_range"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90) | Q(latitude__isnull=True),
+                name="event_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180)
+                | Q(longitude__isnull=True),
+                name="event_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancel_cutoff_hours__lte=MAX_CANCEL_CUTOFF_HOURS),
+                name="event_cancel_cutoff_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,16 +203,23 @@ class ShiftRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Shift(models.Model):
+class Shift(Translated, models.Model):
     """A block of time at an event that needs a number of volunteers."""
+
+    TRANSLATED_FIELDS = ("title", "notes")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shifts")
     role = models.CharField(_("role"), max_length=20, choices=ShiftRole.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
+    title_es = models.CharField(_("title in Spanish"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    needed = models.PositiveIntegerField(_("volunteers needed"), default=1)
-    capacity = models.PositiveIntegerField(_("most volunteers"), default=1)
+    needed = models.PositiveIntegerField(
+        _("volunteers needed"), default=1, validators=[MaxValueValidator(MAX_PLACES)]
+    )
+    capacity = models.PositiveIntegerField(
+        _("most volunteers"), default=1, validators=[MaxValueValidator(MAX_PLACES)]
+    )
     min_age = models.PositiveIntegerField(_("minimum age"), null=True, blank=True)
     required_training = models.ForeignKey(
         Event,
@@ -171,6 +231,7 @@ class Shift(models.Model):
         limit_choices_to={"kind": EventKind.TRAINING},
     )
     notes = models.TextField(_("notes"), blank=True)
+    notes_es = models.TextField(_("notes in Spanish"), blank=True)
     is_cancelled = models.BooleanField(default=False)
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -185,6 +246,7 @@ class Shift(models.Model):
                 condition=Q(capacity__gte=F("needed")), name="shift_capacity_at_least_needed"
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="shift_capacity_positive"),
+            times_in_range("shift_times_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -192,7 +254,8 @@ class Shift(models.Model):
 
     @property
     def label(self) -> str:
-        return self.title or self.get_role_display()
+        """The shift's title in the active language, else its role."""
+        return localized(self, "title") or self.get_role_display()
 
     @property
     def place(self) -> "Place":
@@ -222,14 +285,65 @@ class Rsvp(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps"
     )
+    class Attendance(models.TextChoices):
+        UNKNOWN = "unknown", _("Not marked")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("No-show")
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.GOING)
+    # ``attended`` is what a training requirement reads (volunteers.services.signups
+    # .has_attended); ``no_show`` is the other answer an organizer can give. Never both.
     attended = models.BooleanField(default=False)
+    no_show = models.BooleanField(default=False)
+    attendance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    attendance_at = models.DateTimeField(null=True, blank=True)
+    # Set when an organizer added the person (a walk-in), not the person themselves.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["event", "user"], name="rsvp_unique_event_user")
+            models.UniqueConstraint(fields=["event", "user"], name="rsvp_unique_event_user"),
+            models.CheckConstraint(
+                condition=~Q(attended=True, no_show=True), name="rsvp_not_attended_and_no_show"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.event} ({self.status})"
+
+    @property
+    def attendance(self) -> str:
+        if self.attended:
+            return self.Attendance.ATTENDED
+        if self.no_show:
+            return self.Attendance.NO_SHOW
+        return self.Attendance.UNKNOWN
+
+    def get_attendance_display(self) -> str:
+        return str(self.Attendance(self.attendance).label)
+
+
+class FormToken(models.Model):
+    """A create form's one-time token (events/form_tokens.py): written in the transaction of
+    what the form creates, so the same form submitted twice creates once; the second
+    submission is sent to ``result_url``, what the first one made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.UUIDField()
+    result_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_token_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} → {self.result_url}"

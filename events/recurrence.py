@@ -15,8 +15,23 @@ from django.utils.translation import gettext as _
 MAX_OCCURRENCES = 120
 # A rule without COUNT or UNTIL is expanded this far ahead of its first start.
 OPEN_ENDED_HORIZON = datetime.timedelta(days=366)
-# No rule is scanned further than this, so an impossible rule cannot spin for long.
+# No rule is scanned further than this, so an impossible rule cannot spin for long: python-
+# dateutil walks one period (day, week, month, year) at a time and yields only matches, so the
+# time a rule can take is the number of periods scanned. A daily rule is scanned at most three
+# years ahead (about 1,100 periods, well under a second even with BYSETPOS); the others ten.
 LONGEST_SCAN = datetime.timedelta(days=366 * 10)
+LONGEST_SCAN_BY_FREQUENCY = {
+    "DAILY": datetime.timedelta(days=366 * 3),
+    "WEEKLY": datetime.timedelta(days=366 * 10),
+    "MONTHLY": datetime.timedelta(days=366 * 10),
+    "YEARLY": datetime.timedelta(days=366 * 10),
+}
+# The most days one period can hold (Rally has no BYHOUR/BYMINUTE); see _most_candidates.
+DAYS_IN_PERIOD = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
+# Python's datetime ends at 9999; a series must begin and end well inside what every layer
+# (time zones, iCalendar, PostgreSQL) holds. The forms allow 2000-2100 (config.input_bounds).
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -120,11 +135,81 @@ def normalize_rule(text: str) -> dict[str, str]:
             if not re.fullmatch(pattern, token) or not 1 <= abs(int(token)) <= largest:
                 raise RuleError(_("“%(token)s” is not a valid %(name)s.") % {
                     "token": token, "name": name})
+    _check_combination(parts)
+    for token in filter(None, parts.get("BYSETPOS", "").split(",")):
+        largest = _most_candidates(parts)
+        if abs(int(token)) > largest:
+            raise RuleError(_("BYSETPOS %(token)s can never match a %(frequency)s rule (at most "
+                              "%(largest)s).") % {"token": token, "largest": largest,
+                                                  "frequency": parts["FREQ"].lower()})
     for token in filter(None, parts.get("BYDAY", "").split(",")):
         if not BYDAY_TOKEN.match(token):
             raise RuleError(_("“%(token)s” is not a weekday such as TU or 4TU.") % {
                 "token": token})
     return parts
+
+
+# Which parts RFC 5545 allows with each frequency (section 3.3.10). Beyond following the RFC,
+# this keeps every rule quick to expand: python-dateutil checks UNTIL only when a period has a
+# candidate, so a rule whose filters can never match walks period by period up to the year
+# 9999 (seconds for a daily rule). With these parts and the month/day check below, every
+# rule Rally accepts has a match within a few decades, where dateutil stops at UNTIL.
+NOT_WITH = {
+    "DAILY": {"BYWEEKNO", "BYYEARDAY"},
+    "WEEKLY": {"BYWEEKNO", "BYYEARDAY", "BYMONTHDAY"},
+    "MONTHLY": {"BYWEEKNO", "BYYEARDAY"},
+    "YEARLY": set(),
+}
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_combination(parts: dict[str, str]) -> None:
+    frequency = parts["FREQ"]
+    for name in sorted(NOT_WITH[frequency] & parts.keys()):
+        raise RuleError(_("%(name)s cannot be used with FREQ=%(frequency)s.") % {
+            "name": name, "frequency": frequency})
+    if frequency in ("DAILY", "WEEKLY") or "BYWEEKNO" in parts:
+        for token in filter(None, parts.get("BYDAY", "").split(",")):
+            if token[:-2]:
+                raise RuleError(_("“%(token)s”: a numbered weekday only goes with a monthly "
+                                  "or yearly rule without BYWEEKNO.") % {"token": token})
+    if "BYMONTHDAY" in parts:
+        months = [int(m) for m in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else \
+            range(1, 13)
+        days = [abs(int(d)) for d in parts["BYMONTHDAY"].split(",")]
+        if not any(day <= DAYS_IN_MONTH[month - 1] for month in months for day in days):
+            raise RuleError(_("No month in this rule has that day of the month."))
+
+
+def _most_candidates(parts: dict[str, str]) -> int:
+    """An upper bound on the dates one period of the rule can give. A BYSETPOS beyond it can
+    never match, and python-dateutil would build and discard every period's set up to the
+    year 9999 looking for one (seconds for a yearly rule)."""
+    def count(name: str) -> int:
+        return len([token for token in parts[name].split(",") if token])
+
+    frequency = parts["FREQ"]
+    months = count("BYMONTH") if "BYMONTH" in parts else None
+    bounds = [DAYS_IN_PERIOD[frequency]]
+    # Without a day filter dateutil takes the first start's day (of the week, month or year).
+    day_filters = {"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"}
+    if frequency != "DAILY" and not day_filters & parts.keys():
+        bounds.append(months if frequency == "YEARLY" and months else 1)
+    if months is not None:
+        bounds.append(31 * months)
+    if "BYWEEKNO" in parts:
+        bounds.append(7 * count("BYWEEKNO"))
+    if "BYYEARDAY" in parts:
+        bounds.append(count("BYYEARDAY"))
+    if "BYMONTHDAY" in parts:
+        bounds.append(count("BYMONTHDAY") * (1 if frequency == "MONTHLY" else months or 12))
+    if "BYDAY" in parts:
+        per_month = frequency == "MONTHLY" or (months is not None and "BYWEEKNO" not in parts)
+        periods = 1 if frequency == "MONTHLY" else (months or 1)
+        plain = 7 if frequency == "WEEKLY" or "BYWEEKNO" in parts else (5 if per_month else 53)
+        tokens = [token for token in parts["BYDAY"].split(",") if token]
+        bounds.append(sum(1 if token[:-2] else plain for token in tokens) * periods)
+    return min(bounds)
 
 
 def rule_text(parts: dict[str, str]) -> str:
@@ -138,7 +223,11 @@ def expand(rule: str, *, start: datetime.datetime) -> list[datetime.datetime]:
     rule matches it, so "from 1 January, fourth Tuesday of each quarter" begins on the 26th.
     A rule without COUNT or UNTIL stops at OPEN_ENDED_HORIZON."""
     parts = normalize_rule(rule)
+    if not FIRST_YEAR <= timezone.localtime(start).year <= LAST_YEAR - 20:
+        raise RuleError(_("A series must start between %(first)s and %(last)s.") % {
+            "first": FIRST_YEAR, "last": LAST_YEAR - 20})
     first = _local_naive(start)
+    longest_scan = LONGEST_SCAN_BY_FREQUENCY[parts["FREQ"]]
     count = None
     if "COUNT" in parts:
         try:
@@ -147,12 +236,12 @@ def expand(rule: str, *, start: datetime.datetime) -> list[datetime.datetime]:
             raise RuleError(_("COUNT must be a whole number.")) from error
         if not 1 <= count <= MAX_OCCURRENCES:
             raise RuleError(_("COUNT must be between 1 and %(max)s.") % {"max": MAX_OCCURRENCES})
-    scan_until = first + (LONGEST_SCAN if count else OPEN_ENDED_HORIZON)
+    scan_until = first + (longest_scan if count else OPEN_ENDED_HORIZON)
     if "UNTIL" in parts:
         until = _parse_until(parts.pop("UNTIL"))
         if until < first:
             raise RuleError(_("UNTIL is before the first date."))
-        scan_until = min(until, first + LONGEST_SCAN)
+        scan_until = min(until, first + longest_scan)
     # dateutil wants COUNT or UNTIL, never both: scan to a bound, then take COUNT.
     parts["UNTIL"] = f"{scan_until:%Y%m%dT%H%M%S}"
     try:

@@ -68,10 +68,13 @@ def event_shift_days(*, event: Event, user) -> list[ShiftDay]:
     sign-up, grouped by local day: at most three queries whatever the number of shifts or
     sign-ups. (The few trainings are fetched apart: joined, their columns would come back on
     each of 300 rows.)"""
+    from volunteers.selectors import trainings_for
+
     shifts = list(shifts_with_fill(Shift.objects.filter(event=event))
                   .order_by("starts_at", "role", "pk"))
     training_ids = {shift.required_training_id for shift in shifts} - {None}
-    trainings = Event.objects.in_bulk(training_ids) if training_ids else {}
+    # With the viewer's attendance and RSVP: the sign-up boxes say who may take what.
+    trainings = trainings_for(training_ids=training_ids, user=user) if training_ids else {}
     mine = my_signups(user=user, event=event)
     days: list[ShiftDay] = []
     local_days = {start: timezone.localtime(start).date()

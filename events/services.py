@@ -30,13 +30,13 @@ class EventError(Exception):
 EVENT_FIELDS = (
     "kind", "title", "description", "venue_name", "address", "latitude", "longitude",
     "starts_at", "ends_at", "visibility", "rsvp_capacity", "contact", "cancel_cutoff_hours",
-    "reminder_offsets", "what_to_bring",
+    "reminder_offsets", "what_to_bring", "title_es", "description_es", "what_to_bring_es",
 )
 # Changes volunteers on a shift must hear about (time or place).
 EVENT_NOTIFY_FIELDS = ("starts_at", "ends_at", "venue_name", "address", "latitude", "longitude")
 SHIFT_FIELDS = (
     "role", "title", "starts_at", "ends_at", "needed", "capacity", "min_age",
-    "required_training", "notes",
+    "required_training", "notes", "title_es", "notes_es",
 )
 RSVP_KINDS = (EventKind.AWARENESS, EventKind.TRAINING, EventKind.MEETING)
 ACTIVE_SIGNUP = (Signup.Status.CONFIRMED, Signup.Status.WAITLISTED)
@@ -352,7 +352,8 @@ def shift_cancel(*, shift: Shift, by: User | None) -> Shift:
     return shift
 
 
-SERIES_FIELDS = ("kind", "title", "description", "venue_name", "address", "visibility")
+SERIES_FIELDS = ("kind", "title", "description", "venue_name", "address", "visibility",
+                 "title_es", "description_es")
 
 
 @transaction.atomic
@@ -424,7 +425,8 @@ def rsvp_refusal(event: Event) -> str | None:
 def rsvp_create(*, event: Event, user: User) -> Rsvp:
     """RSVP ``user`` to an awareness event, training or meeting. The event row is locked
     before counting, so concurrent RSVPs never pass ``rsvp_capacity``; an existing RSVP is
-    returned unchanged and a cancelled one comes back."""
+    returned unchanged and a cancelled one comes back. Side effect: an ``rsvp_confirmation``
+    e-mail with a calendar invite, queued in the outbox in this transaction."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     refusal = rsvp_refusal(event)
     if refusal:
@@ -437,16 +439,20 @@ def rsvp_create(*, event: Event, user: User) -> Rsvp:
         if going >= event.rsvp_capacity:
             raise EventError(_("Sorry, this event is full."))
     if rsvp is None:
-        return Rsvp.objects.create(event=event, user=user)
-    rsvp.status = Rsvp.Status.GOING
-    rsvp.created_at = timezone.now()
-    rsvp.save(update_fields=["status", "created_at"])
+        rsvp = Rsvp.objects.create(event=event, user=user)
+    else:
+        rsvp.status = Rsvp.Status.GOING
+        rsvp.created_at = timezone.now()
+        rsvp.save(update_fields=["status", "created_at"])
+    outbox.rsvp_going(rsvp)
     return rsvp
 
 
 @transaction.atomic
 def rsvp_cancel(*, event: Event, user: User) -> Rsvp | None:
-    """Withdraw an RSVP (kept as cancelled). Without one, nothing happens."""
+    """Withdraw an RSVP (kept as cancelled). Without one, nothing happens. Side effect: an
+    ``rsvp_cancelled`` e-mail whose calendar CANCEL removes the invite, queued in the outbox
+    in this transaction."""
     rsvp = Rsvp.objects.select_for_update().filter(event=event, user=user).first()
     if rsvp is None or rsvp.status == Rsvp.Status.CANCELLED:
         return rsvp
@@ -454,4 +460,5 @@ def rsvp_cancel(*, event: Event, user: User) -> Rsvp | None:
         raise EventError(_("This event has already started."))
     rsvp.status = Rsvp.Status.CANCELLED
     rsvp.save(update_fields=["status"])
+    outbox.rsvp_withdrawn(rsvp)
     return rsvp

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, views, views_rsvp
 
 urlpatterns = [
     path("events/", views.event_list, name="event_list"),
@@ -17,6 +17,15 @@ urlpatterns = [
          name="organize_event_duplicate"),
     path("organize/events/<int:pk>/shifts/", views.organize_event_shifts,
          name="organize_event_shifts"),
+    # RSVP list and attendance (issue #8)
+    path("organize/events/<int:pk>/rsvps/", views_rsvp.organize_event_rsvps,
+         name="organize_event_rsvps"),
+    path("organize/events/<int:pk>/rsvps.csv", views_rsvp.organize_event_rsvps_csv,
+         name="organize_event_rsvps_csv"),
+    path("organize/events/<int:pk>/rsvps/walk-in/", views_rsvp.organize_event_rsvp_walk_in,
+         name="organize_event_rsvp_walk_in"),
+    path("organize/rsvps/<int:pk>/attendance/", views_rsvp.organize_event_rsvp_attendance,
+         name="organize_event_rsvp_attendance"),
     path("organize/shifts/<int:pk>/", views.organize_shift_edit, name="organize_shift_edit"),
     path("organize/shifts/<int:pk>/cancel/", views.organize_shift_cancel,
          name="organize_shift_cancel"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from volunteers.access import public_cache, role_required
 from volunteers.models import Signup
 
-from . import selectors, services
+from . import form_tokens, selectors, services
 from .forms import DuplicateForm, EventForm, SeriesForm, ShiftForm
 from .models import Event, EventKind, EventSeries, Rsvp, Shift
 from .rules import can_manage_events
@@ -36,6 +36,12 @@ def show_error(form, error: EventError, aliases: dict[str, str] | None = None) -
     """Put a service's refusal next to the field it is about (or above the form)."""
     field = (aliases or {}).get(error.field, error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+def already_saved(request, url: str) -> HttpResponseRedirect:
+    """The same create form sent again (events/form_tokens.py): nothing new is saved."""
+    messages.info(request, _("This form was already saved; here is what it created."))
+    return HttpResponseRedirect(url)
 
 
 def safe_next(request, fallback: str) -> str:
@@ -155,14 +161,20 @@ def organize_event_list(request):
 @organizer_only
 def organize_event_create(request):
     form = EventForm(request.POST or None, initial={"contact": request.user.pk})
+    form_tokens.add_token_field(form)
     if request.method == "POST" and form.is_valid():
-        try:
+        def create() -> str:
             event = services.event_create(by=request.user, **form.service_fields())
+            return reverse("organize_event_edit", args=[event.pk])
+        try:
+            url, created = form_tokens.save_once(user=request.user, form=form, create=create)
         except EventError as error:
             show_error(form, error, {"reminder_offsets": "reminder_hours"})
         else:
+            if not created:
+                return already_saved(request, url)
             messages.success(request, _("The draft is saved. Add shifts, then publish it."))
-            return HttpResponseRedirect(reverse("organize_event_edit", args=[event.pk]))
+            return HttpResponseRedirect(url)
     return render(request, "events/organize/event_form.html", {"form": form, "event": None})
 
 
@@ -223,16 +235,24 @@ def organize_event_duplicate(request, pk: int):
     # 52 weeks later: the same weekday next year, as bucket drives are planned.
     form = DuplicateForm(request.POST or None,
                          initial={"starts_on": first_day + datetime.timedelta(weeks=52)})
+    form_tokens.add_token_field(form)
     if request.method == "POST" and form.is_valid():
+        copies = []
+
+        def create() -> str:
+            copies.append(services.event_duplicate(
+                event=event, starts_on=form.cleaned_data["starts_on"], by=request.user))
+            return reverse("organize_event_edit", args=[copies[0].pk])
         try:
-            copy = services.event_duplicate(event=event, starts_on=form.cleaned_data["starts_on"],
-                                            by=request.user)
+            url, created = form_tokens.save_once(user=request.user, form=form, create=create)
         except EventError as error:
             form.add_error("starts_on", error.message)
         else:
+            if not created:
+                return already_saved(request, url)
             messages.success(request, _("A draft copy with %(count)s shifts is ready to edit.")
-                             % {"count": copy.shifts.count()})
-            return HttpResponseRedirect(reverse("organize_event_edit", args=[copy.pk]))
+                             % {"count": copies[0].shifts.count()})
+            return HttpResponseRedirect(url)
     return render(request, "events/organize/event_duplicate.html",
                   {"event": event, "form": form})
 
@@ -247,14 +267,24 @@ def organize_event_shifts(request, pk: int):
     """The event's shifts with their fill, and a form to add one."""
     event = get_object_or_404(Event, pk=pk)
     form = ShiftForm(request.POST or None, initial=shift_initial(event))
+    form_tokens.add_token_field(form)
     if request.method == "POST" and form.is_valid():
+        shifts_made = []
+
+        def create() -> str:
+            shifts_made.append(services.shift_create(event=event, by=request.user,
+                                                     **form.service_fields()))
+            return reverse("organize_event_shifts", args=[pk])
         try:
-            shift = services.shift_create(event=event, by=request.user, **form.service_fields())
+            url, created = form_tokens.save_once(user=request.user, form=form, create=create)
         except EventError as error:
             show_error(form, error)
         else:
-            messages.success(request, _("Shift added: %(shift)s.") % {"shift": shift.label})
-            return HttpResponseRedirect(reverse("organize_event_shifts", args=[pk]))
+            if not created:
+                return already_saved(request, url)
+            messages.success(request, _("Shift added: %(shift)s.") % {
+                "shift": shifts_made[0].label})
+            return HttpResponseRedirect(url)
     shifts = selectors.shifts_with_fill(
         event.shifts.select_related("required_training")
     ).order_by("starts_at", "role", "pk")
@@ -294,16 +324,24 @@ def organize_shift_cancel(request, pk: int):
 @organizer_only
 def organize_series_create(request):
     form = SeriesForm(request.POST or None)
+    form_tokens.add_token_field(form)
     if request.method == "POST" and form.is_valid():
+        made = []
+
+        def create() -> str:
+            made.append(services.series_create(by=request.user, **form.service_fields()))
+            return reverse("organize_series_detail", args=[made[0].pk])
         try:
-            series = services.series_create(by=request.user, **form.service_fields())
+            url, created = form_tokens.save_once(user=request.user, form=form, create=create)
         except EventError as error:
             aliases = {} if form.cleaned_data["rrule"] else {"rrule": "weekdays"}
             show_error(form, error, aliases)
         else:
+            if not created:
+                return already_saved(request, url)
             messages.success(request, _("%(count)s events are planned.") % {
-                "count": series.occurrences.count()})
-            return HttpResponseRedirect(reverse("organize_series_detail", args=[series.pk]))
+                "count": made[0].occurrences.count()})
+            return HttpResponseRedirect(url)
     groups = [
         (_("The event"), ["kind", "title", "description", "venue_name", "address",
                           "visibility", "publish"]),

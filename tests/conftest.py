@@ -97,6 +97,18 @@ class SmtpInbox:
 
 
 @pytest.fixture
+def spare_redis():
+    """A started redis-server of this test's own on a free port (the outbox tests' SpareRedis),
+    which the test may stop and start again on the same port; shut down at the end."""
+    from tests.notifications.test_worker import SpareRedis
+
+    server = SpareRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def smtp_inbox():
     inbox = SmtpInbox().start()
     yield inbox

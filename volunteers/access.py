@@ -1,6 +1,13 @@
 """View guards: anonymous visitors are sent to log in, the wrong role gets 403; public pages
-may be cached for anonymous visitors only."""
+may be cached for anonymous visitors only.
 
+The cache is only ever a shortcut here. In production it is ``config.cache``'s Redis cache,
+which answers "not there" while Redis is down: pages are then rendered for every visitor and
+version bumps are lost. A lost bump leaves no stale page behind for long, because every cached
+page expires ``PUBLIC_MAX_AGE`` seconds after it was stored, the same minute browsers and
+shared caches are allowed to keep it anyway."""
+
+import logging
 from functools import wraps
 
 from django.contrib import messages
@@ -12,6 +19,8 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
 PUBLIC_MAX_AGE = 60
+
+logger = logging.getLogger(__name__)
 
 
 def role_required(predicate):
@@ -38,11 +47,17 @@ def public_pages_version() -> int:
 
 def public_pages_changed() -> None:
     """Any change to what public pages show (events, shifts, sign-ups, RSVPs) makes every
-    cached public page stale at once; the next anonymous visitor renders it anew."""
+    cached public page stale at once; the next anonymous visitor renders it anew.
+
+    Runs after the commit of a change that has already happened, so it must never raise: with
+    the cache unreachable the bump is skipped (see the module docstring)."""
     try:
-        cache.incr(PUBLIC_VERSION_KEY)
-    except ValueError:
-        cache.set(PUBLIC_VERSION_KEY, 2, timeout=None)
+        try:
+            cache.incr(PUBLIC_VERSION_KEY)
+        except ValueError:
+            cache.set(PUBLIC_VERSION_KEY, 2, timeout=None)
+    except Exception:  # any cache backend's outage; the committed change stands
+        logger.warning("Could not mark public pages as changed", exc_info=True)
 
 
 def public_cache(view):

@@ -7,4 +7,9 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import receivers  # noqa: F401
+        from .adapters import site_row_sync
+
+        post_migrate.connect(site_row_sync, sender=self)

@@ -5,10 +5,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.input_bounds import LAST_YEAR, BoundedFormMixin
+
 from .models import Role, User
 
 
-class SignupForm(AllauthSignupForm):
+class SignupForm(BoundedFormMixin, AllauthSignupForm):
     display_name = forms.CharField(
         label=_("Your name"),
         max_length=100,
@@ -18,7 +20,10 @@ class SignupForm(AllauthSignupForm):
     field_order = ["display_name", "email", "password1", "password2"]
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(BoundedFormMixin, forms.ModelForm):
+    # A date of birth is the one date Rally keeps from before 2000.
+    year_bounds = {"date_of_birth": (1900, LAST_YEAR)}
+
     class Meta:
         model = User
         fields = [
@@ -56,7 +61,7 @@ class ProfileForm(forms.ModelForm):
         return born
 
 
-class RoleChangeForm(forms.Form):
+class RoleChangeForm(BoundedFormMixin, forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.all(), widget=forms.HiddenInput)
     role = forms.ChoiceField(choices=Role.choices)
     action = forms.ChoiceField(choices=[("grant", _("Grant")), ("revoke", _("Revoke"))])

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.input_bounds import BoundedFormMixin
 from events.models import Shift
 
 from .models import Signup, Team, User
@@ -12,7 +13,7 @@ from .services.checkin import MAX_HOURS
 from .services.signups import shift_when
 
 
-class TeamForm(forms.ModelForm):
+class TeamForm(BoundedFormMixin, forms.ModelForm):
     class Meta:
         model = Team
         fields = ["name", "partner_organization", "description"]
@@ -22,19 +23,8 @@ class TeamForm(forms.ModelForm):
         }
 
 
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email address"),
-        help_text=_("The person must already have a Rally account."),
-    )
-
-
-class CaptainMemberAddForm(MemberAddForm):
-    is_captain = forms.BooleanField(label=_("Make them a captain of this team"), required=False)
-
-
 def shift_choice_label(shift: Shift) -> str:
-    return f"{shift.event.title} — {shift.label}, {shift_when(shift)}"
+    return f"{shift.event.localized.title} — {shift.label}, {shift_when(shift)}"
 
 
 class ShiftChoiceField(forms.ModelChoiceField):
@@ -47,7 +37,7 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class TeamSignupForm(forms.Form):
+class TeamSignupForm(BoundedFormMixin, forms.Form):
     shift = ShiftChoiceField(label=_("Shift"), queryset=Shift.objects.none())
     members = MemberChoiceField(
         label=_("Members to sign up"),
@@ -63,11 +53,11 @@ class TeamSignupForm(forms.Form):
         )
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(BoundedFormMixin, forms.Form):
     attendance = forms.ChoiceField(choices=Signup.Attendance.choices)
 
 
-class HoursForm(forms.Form):
+class HoursForm(BoundedFormMixin, forms.Form):
     hours = forms.DecimalField(
         label=_("Hours"),
         required=False,
@@ -79,11 +69,27 @@ class HoursForm(forms.Form):
     )
 
 
-class AddVolunteerForm(forms.Form):
+class AddVolunteerForm(BoundedFormMixin, forms.Form):
     email = forms.EmailField(label=_("Add a volunteer by email"))
+    # Shown to organizers only after a training refusal (never for age): see roster_add.
+    add_anyway = forms.BooleanField(
+        label=_("Add anyway, without the training"), required=False
+    )
+    reason = forms.CharField(
+        label=_("Why (kept in the sign-up's history)"),
+        required=False,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("add_anyway") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Write why they may take the shift without the training."))
+        return data
 
 
-class MoveForm(forms.Form):
+class MoveForm(BoundedFormMixin, forms.Form):
     to_shift = ShiftChoiceField(label=_("Move to"), queryset=Shift.objects.none())
 
     def __init__(self, *args, shifts, **kwargs):

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from events.translated import Translated
+
 ADULT_AGE = 18
 
 
@@ -62,6 +64,10 @@ class User(AbstractUser):
     )
     reminders_enabled = models.BooleanField(_("send me shift reminders"), default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # A separate secret for organizers' per-event feeds (drafts included): a volunteer's
+    # personal feed address must never open them. Made on request, on the calendar page.
+    organizer_calendar_token = models.CharField(max_length=64, unique=True, null=True,
+                                                blank=True, default=None)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -170,6 +176,44 @@ class TeamMembership(models.Model):
         return f"{self.user} in {self.team}"
 
 
+class TeamInvitation(models.Model):
+    """A captain's invitation to join a team, addressed to an email (an account may not exist
+    yet). Membership begins only when the person with that verified address accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))  # stored lower-cased
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=models.Q(status="pending"),
+                name="teaminvitation_one_pending_per_team_email",
+            )
+        ]
+        indexes = [models.Index(fields=["email", "status"], name="teaminvitation_email_status")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.status})"
+
+
 class Signup(models.Model):
     """A volunteer's place on a shift: confirmed, waiting, or cancelled (never deleted)."""
 
@@ -260,6 +304,41 @@ class SignupChange(models.Model):
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class OrganizerMessage(Translated, models.Model):
+    """What an organizer wrote to the volunteers of one shift (``shift``) or of a whole event
+    (``shift`` empty: every live shift, and the RSVPs "going" when ``include_rsvps``), kept
+    with its author and the number of people it went to. Each recipient's copy is an outbox
+    row (``Message.organizer_message``), in Spanish when ``subject_es``/``body_es`` are given
+    and the recipient reads Spanish."""
+
+    TRANSLATED_FIELDS = ("subject", "body")
+
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="organizer_messages"
+    )
+    shift = models.ForeignKey(
+        "events.Shift", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="organizer_messages",
+    )
+    include_waitlisted = models.BooleanField(_("also the waitlist"), default=False)
+    include_rsvps = models.BooleanField(_("also people who RSVP'd"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    subject_es = models.CharField(_("subject in Spanish"), max_length=200, blank=True)
+    body_es = models.TextField(_("message in Spanish"), blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.recipient_count})"
+
+
 class Message(models.Model):
     """The outbox: one row per email Rally owes someone, written in the same transaction as
     the change that causes it, and sent by the dispatcher and send task (volunteers/outbox)."""
@@ -272,14 +351,26 @@ class Message(models.Model):
         SKIPPED = "skipped", _("Not sent")
 
     kind = models.CharField(max_length=40)
+    # Empty only for an account email to an address without an account ("unknown account").
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="messages",
     )
+    # Account emails go to the address they concern, which need not be the primary one.
+    to_address = models.EmailField(blank=True)
+    # What an account email's template needs beyond the row (the request's language, a
+    # notification's IP…). Links with keys are rebuilt at send time, not stored here; the
+    # rest is cleared once the message is sent (README: account emails).
+    context = models.JSONField(default=dict, blank=True)
     signup = models.ForeignKey(
         Signup, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
     event = models.ForeignKey(
         "events.Event", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    organizer_message = models.ForeignKey(
+        OrganizerMessage, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="deliveries",
     )
     # Makes the same message impossible to queue twice, e.g. "confirm:signup=12:seq=0".
     dedupe_key = models.CharField(max_length=200, unique=True)
@@ -293,6 +384,19 @@ class Message(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(to_address=""),
+                name="message_has_an_address",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.recipient_id} ({self.status})"
+        return f"{self.kind} to {self.recipient_id or self.to_address} ({self.status})"
+
+    @property
+    def address(self) -> str:
+        """Where it goes: the account email's address, else the recipient's."""
+        if self.to_address:
+            return self.to_address
+        return self.recipient.email if self.recipient is not None else ""

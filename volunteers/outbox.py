@@ -100,10 +100,52 @@ def event_reminders_changed(event) -> None:
     _plan_reminders(signups)
 
 
+def rsvp_going(rsvp) -> None:
+    """Someone RSVP'd to an event (or came back after withdrawing): a confirmation with a
+    calendar invite whose UID is the RSVP's (``events.calendar.rsvp_uid``)."""
+    _queue([_for_rsvp(Kind.RSVP_CONFIRMATION, rsvp)])
+
+
+def rsvp_withdrawn(rsvp) -> None:
+    """An RSVP was withdrawn: a CANCEL for the invite ``rsvp_going`` sent."""
+    _queue([_for_rsvp(Kind.RSVP_CANCELLED, rsvp)])
+
+
 def welcome(user) -> None:
     """A volunteer confirmed their e-mail address: one welcome, ever."""
     _queue([Message(kind=Kind.WELCOME, recipient_id=user.pk,
                     dedupe_key=f"welcome:user={user.pk}")])
+
+
+def account_email(*, kind: str, to_address: str, recipient=None,
+                  context: dict | None = None) -> None:
+    """An account email (confirm an address, reset a password…) owed to ``to_address``,
+    from django-allauth through ``volunteers.adapters``; ``recipient`` is the account it
+    concerns, if any. Each request is its own message, so the dedupe key is random. The row
+    holds no key: links are rebuilt when it is sent (``volunteers.messaging.account``)."""
+    import uuid
+
+    row = Message(
+        kind=kind,
+        recipient=recipient,
+        to_address=to_address,
+        context=context or {},
+        dedupe_key=f"{kind}:user={getattr(recipient, 'pk', None)}:{uuid.uuid4().hex}",
+    )
+    _queue([row])
+
+
+def organizer_message_queue(organizer_message, *, recipient_ids: list[int]) -> None:
+    """One copy of an organizer's message (``volunteers.OrganizerMessage``) per recipient,
+    inserted in one batch and sent at once; each is rendered in its recipient's language."""
+    now = timezone.now()
+    _queue([
+        Message(kind=Kind.ORGANIZER_MESSAGE, recipient_id=user_id,
+                event_id=organizer_message.event_id, organizer_message=organizer_message,
+                due_at=now,
+                dedupe_key=f"{Kind.ORGANIZER_MESSAGE}:id={organizer_message.pk}:user={user_id}")
+        for user_id in recipient_ids
+    ])
 
 
 def organizer_digests_queue(*, now: datetime.datetime | None = None) -> int:
@@ -160,6 +202,18 @@ def _for_signup(kind: str, signup) -> Message:
         signup_id=signup.pk,
         event_id=signup.shift.event_id,
         dedupe_key=f"{kind}:signup={signup.pk}:seq={signup.sequence}",
+    )
+
+
+def _for_rsvp(kind: str, rsvp) -> Message:
+    # ``created_at`` is reset each time the person says "going" again, so it names one
+    # spell of going: one confirmation, and at most one cancellation, per spell.
+    stamp = rsvp.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return Message(
+        kind=kind,
+        recipient_id=rsvp.user_id,
+        event_id=rsvp.event_id,
+        dedupe_key=f"{kind}:rsvp={rsvp.pk}:going={stamp}",
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -18,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from events.models import Event, Shift
+from events.models import Event, Rsvp, Shift
 from events.selectors import shifts_with_fill
 
 from .models import Signup, Team, TeamMembership, User
@@ -64,11 +65,64 @@ def signups_by_shift(*, user, shifts=None, event: Event | None = None) -> dict[i
     if not user.is_authenticated:
         return {}
     signups = Signup.objects.filter(volunteer=user, status__in=ACTIVE)
-    if event is not None:
-        signups = signups.filter(shift__event=event)
-    else:
+    if event is None:
         signups = signups.filter(shift_id__in=[shift.pk for shift in shifts])
-    return {signup.shift_id: signup for signup in with_waitlist_position(signups)}
+        return {signup.shift_id: signup for signup in with_waitlist_position(signups)}
+    # The same query also brings the person's places on other events during this one: the
+    # event page's overlap rule (volunteers.eligibility) reads them from the user object,
+    # so the page answers "can I take this shift?" without one more query.
+    signups = with_waitlist_position(
+        signups.filter(
+            Q(shift__event=event)
+            | Q(shift__starts_at__lt=event.ends_at, shift__ends_at__gt=event.starts_at)
+        ).select_related("shift__event")
+    )
+    mine, nearby = {}, []
+    for signup in signups:
+        if signup.shift.event_id == event.pk:
+            mine[signup.shift_id] = signup
+        if not signup.shift.is_cancelled and signup.shift.event.status != Event.Status.CANCELLED:
+            nearby.append(signup)
+    nearby.sort(key=lambda signup: (signup.shift.starts_at, signup.pk))
+    user._overlapping_signups = (event.starts_at, event.ends_at, nearby)
+    return mine
+
+
+def trainings_for(*, training_ids, user) -> dict[int, Event]:
+    """The required trainings by id, each with ``viewer_attended`` (present at one of its
+    shifts, or marked attended on its RSVP list, as ``services.signups.has_attended``) and
+    ``viewer_going`` (an RSVP saying going) for a logged-in viewer: one query."""
+    trainings = Event.objects.filter(pk__in=list(training_ids))
+    if user.is_authenticated:
+        rsvps = Rsvp.objects.filter(event=OuterRef("pk"), user=user)
+        trainings = trainings.annotate(
+            viewer_attended=Exists(rsvps.filter(attended=True)) | Exists(
+                Signup.objects.filter(shift__event=OuterRef("pk"), volunteer=user,
+                                      attendance=Signup.Attendance.PRESENT)),
+            viewer_going=Exists(rsvps.filter(status=Rsvp.Status.GOING)),
+        )
+    return {training.pk: training for training in trainings}
+
+
+def overlapping_signups(*, user, starts_at, ends_at) -> list[Signup]:
+    """The person's live places (confirmed or waiting) on shifts that overlap the span from
+    ``starts_at`` to ``ends_at``, on any event, earliest first, with shift and event: one
+    query (what the overlap rule of ``services.signups`` counts)."""
+    if not user.is_authenticated:
+        return []
+    known = getattr(user, "_overlapping_signups", None)  # left by signups_by_shift(event=)
+    if known is not None and known[0] <= starts_at and ends_at <= known[1]:
+        return [signup for signup in known[2]
+                if signup.shift.starts_at < ends_at and signup.shift.ends_at > starts_at]
+    return list(
+        Signup.objects.filter(
+            volunteer=user, status__in=ACTIVE, shift__starts_at__lt=ends_at,
+            shift__ends_at__gt=starts_at, shift__is_cancelled=False,
+        )
+        .exclude(shift__event__status=Event.Status.CANCELLED)
+        .select_related("shift__event")
+        .order_by("shift__starts_at", "pk")
+    )
 
 
 def shift_for_partial(shift_pk: int) -> Shift:
@@ -85,11 +139,13 @@ class MyShifts:
     upcoming: list[Signup]
     past: list[Signup]
     total_hours: Decimal
+    rsvps_upcoming: list[Rsvp] = field(default_factory=list)
+    rsvps_past: list[Rsvp] = field(default_factory=list)
 
 
 def my_shifts(*, user: User, now=None) -> MyShifts:
     """The volunteer's upcoming places (confirmed or waiting) and past confirmed shifts,
-    each with ``hours``; two queries."""
+    each with ``hours``, and their RSVPs (going, or attended); three queries."""
     now = now or timezone.now()
     signups = with_waitlist_position(
         Signup.objects.filter(volunteer=user)
@@ -107,7 +163,22 @@ def my_shifts(*, user: User, now=None) -> MyShifts:
             past.append(signup)
             total += signup.hours
     past.reverse()
-    return MyShifts(upcoming=upcoming, past=past, total_hours=total)
+    rsvps_upcoming, rsvps_past = [], []
+    rsvps = (
+        Rsvp.objects.filter(user=user)
+        .filter(Q(status=Rsvp.Status.GOING) | Q(attended=True))
+        .exclude(event__status=Event.Status.DRAFT)
+        .select_related("event__contact")
+        .order_by("event__starts_at", "pk")
+    )
+    for rsvp in rsvps:
+        if rsvp.event.ends_at > now and rsvp.status == Rsvp.Status.GOING:
+            rsvps_upcoming.append(rsvp)
+        elif rsvp.event.ends_at <= now:
+            rsvps_past.append(rsvp)
+    rsvps_past.reverse()
+    return MyShifts(upcoming=upcoming, past=past, total_hours=total,
+                    rsvps_upcoming=rsvps_upcoming, rsvps_past=rsvps_past)
 
 
 # --- Teams ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, board, notifications, signups, teams
+from .views import accounts, board, notifications, organizer_messages, signups, teams
 
 urlpatterns = [
     path("profile/", accounts.profile, name="profile"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("shifts/<int:pk>/signup/", signups.shift_signup, name="shift_signup"),
     path("signups/<int:pk>/cancel/", signups.my_signup_cancel, name="signup_cancel"),
     path("my/shifts/", signups.my_shifts, name="my_shifts"),
+    path("my/rsvps/<int:pk>/cancel/", signups.my_rsvp_cancel, name="rsvp_cancel"),
+    path("profile/confirm-adult/", signups.confirm_adult, name="confirm_adult"),
     path("teams/", teams.team_list, name="team_list"),
     path("teams/new/", teams.team_new, name="team_new"),
     path("teams/<int:pk>/", teams.team_detail, name="team_detail"),
@@ -19,7 +21,20 @@ urlpatterns = [
     path("teams/<int:pk>/members/<int:user_pk>/captain/", teams.team_captain_view,
          name="team_captain"),
     path("teams/<int:pk>/signup/", teams.team_signup, name="team_signup"),
+    # Team invitations (issue #7)
+    path("teams/<int:pk>/invitations/", teams.team_invite_view, name="team_invite"),
+    path("teams/<int:pk>/invitations/<int:invitation_pk>/withdraw/",
+         teams.team_invite_withdraw_view, name="team_invite_withdraw"),
+    path("teams/<int:pk>/leave/", teams.team_leave, name="team_leave"),
+    path("teams/invitations/<int:pk>/", teams.team_invitation_detail,
+         name="team_invitation_detail"),
+    path("teams/invitations/<int:pk>/accept/", teams.team_invitation_accept_view,
+         name="team_invitation_accept"),
+    path("teams/invitations/<int:pk>/decline/", teams.team_invitation_decline_view,
+         name="team_invitation_decline"),
     path("organize/events/<int:event_pk>/board/", board.board, name="event_board"),
+    path("organize/events/<int:event_pk>/messages/", organizer_messages.event_messages,
+         name="event_messages"),
     path("organize/events/<int:event_pk>/roster.csv", board.roster_csv, name="event_roster_csv"),
     path("organize/shifts/<int:shift_pk>/roster/", board.roster, name="shift_roster"),
     path("organize/shifts/<int:shift_pk>/add/", board.roster_add, name="shift_roster_add"),
@@ -34,6 +49,8 @@ urlpatterns = [
     path("profile/calendar/", notifications.calendar_settings, name="calendar_settings"),
     path("profile/calendar/reset/", notifications.calendar_token_reset_view,
          name="calendar_token_reset"),
+    path("profile/calendar/organizer-reset/", notifications.organizer_calendar_token_reset_view,
+         name="organizer_calendar_token_reset"),
     path("organize/messages/", notifications.message_list, name="message_list"),
     path("organize/messages/<int:pk>/retry/", notifications.message_retry_view,
          name="message_retry"),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "volunteers",
     "events",
@@ -45,8 +46,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.request_guards.RefuseControlCharactersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "volunteers.cache_control.PrivatePagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,23 +125,55 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_PREVENT_ENUMERATION = False
+# Sign-up and password reset answer alike for known and unknown addresses; the owner of a
+# known address gets an "account already exists" email instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+# Failed logins: 10 a minute per client address, and 5 per 5 minutes per (address, email)
+# pair (volunteers/login_limits.py), so knowing someone's email is not enough to lock them out.
+# Every login form is allauth's: /admin/login/ sends people there (config/urls.py).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Account emails are outbox rows rendered by volunteers/messaging/account.py from
+# templates/account/email/ (subjects name the coalition; no "[Rally]" prefix).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_ADAPTER = "volunteers.adapters.AccountAdapter"
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed when rate limits
+# work out the client's address (config/proxy.py). Empty: the connecting address is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 ACCOUNT_FORMS = {"signup": "volunteers.forms.SignupForm"}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Read by the set_language view (volunteers/views/accounts.py); production makes it Secure.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from Rally's own files,
+# no inline code, no eval (htmx runs with allowEval off, see templates/base.html). Emails
+# are not web pages and are not covered. CSP_IMG_SRC_EXTRA adds image hosts (map tiles).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *env_list("CSP_IMG_SRC_EXTRA", [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

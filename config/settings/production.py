@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.cache import redis_cache
 from config.env import env_bool, env_int
 
 from .base import *  # noqa: F403
@@ -25,12 +26,5 @@ LANGUAGE_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "rally",
-        # A Redis outage must slow pages by seconds at most, never hang them.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-}
+# Redis down is an empty cache, not an error (config/cache.py, README "When Redis is down").
+CACHES = {"default": redis_cache(REDIS_URL)}

@@ -103,7 +103,7 @@ def test_event_detail_shows_shifts_with_their_fill(client):
     assert [(s.label, s.confirmed_count, s.waitlist_count) for s in shifts] == [
         ("Herndon & Blackstone", 2, 1), ("Shaw & Cedar", 1, 0)]
     assert "Saturday 6 March" in html
-    assert "7 a.m.\u201310 a.m." in html
+    assert "7:00\u201310:00 AM" in html
     assert '<span class="badge badge-full">Full</span>' in html
     assert "needs 2 more" in html
 

@@ -1,4 +1,5 @@
 import datetime
+import time
 
 import pytest
 from django.urls import reverse
@@ -120,7 +121,7 @@ def test_series_across_daylight_saving_keeps_local_time(organizer_client):
     ("FREQ=DAILY;COUNT=500", "COUNT must be between 1 and 120."),
     ("FREQ=DAILY;UNTIL=20301231", "This rule makes more than 120 events; add COUNT or UNTIL."),
     ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=2",
-     "This rule gives no dates on or after the first date."),
+     "No month in this rule has that day of the month."),
     ("FREQ=WEEKLY;BYHOUR=9", "Rally does not understand “BYHOUR” in a repeat rule."),
     ("FREQ=WEEKLY;UNTIL=tomorrow", "UNTIL must be a date like 20271231."),
     ("FREQ=WEEKLY;BYMONTH=13", "“13” is not a valid BYMONTH."),
@@ -206,3 +207,56 @@ def test_series_publish_publishes_the_drafts(organizer_client):
     organizer_client.post(reverse("organize_series_detail", args=[series.pk]))
 
     assert set(series.occurrences.values_list("status", flat=True)) == {Event.Status.PUBLISHED}
+
+
+# --- Time budget: rules that used to hold a worker for seconds (issue 7) --------------------
+
+
+@pytest.mark.parametrize("rule", [
+    "FREQ=DAILY;BYSETPOS=366",
+    "FREQ=DAILY;BYSETPOS=366;COUNT=120",
+    "FREQ=WEEKLY;BYSETPOS=8",
+    "FREQ=MONTHLY;BYSETPOS=32;COUNT=120",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;COUNT=1",
+    "FREQ=MONTHLY;BYMONTHDAY=-31;BYMONTH=2",
+    "FREQ=DAILY;BYYEARDAY=366",
+    "FREQ=MONTHLY;BYWEEKNO=53",
+    "FREQ=WEEKLY;BYDAY=4TU",
+    "FREQ=YEARLY;BYYEARDAY=366;BYSETPOS=366;COUNT=120",
+    "FREQ=YEARLY;BYWEEKNO=53;BYMONTH=1;BYDAY=SU;BYSETPOS=366",
+    "FREQ=MONTHLY;BYDAY=-5SU;BYMONTH=2;BYSETPOS=-31",
+])
+def test_expand_refuses_rules_that_can_never_match(rule):
+    with pytest.raises(recurrence.RuleError):
+        recurrence.expand(rule, start=local(2027, 1, 1, 9))
+
+
+@pytest.mark.parametrize("rule", [
+    "FREQ=YEARLY;BYWEEKNO=1;BYMONTH=7",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=-1",
+    "FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=-1;BYWEEKNO=53;BYMONTH=6",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=120",
+])
+def test_expand_of_a_hopeless_rule_answers_within_a_second(rule):
+    started = time.monotonic()
+    with pytest.raises(recurrence.RuleError):
+        recurrence.expand(rule, start=local(2027, 1, 1, 9))
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("year", [1, 1899, 2190, 9999])
+def test_expand_refuses_a_start_outside_the_years_rally_holds(year):
+    start = datetime.datetime(year, 6, 1, 9, tzinfo=datetime.UTC)
+    with pytest.raises(recurrence.RuleError):
+        recurrence.expand("FREQ=MONTHLY;COUNT=3", start=start)
+
+
+def test_series_form_refuses_bysetpos_beyond_the_period(organizer_client):
+    started = time.monotonic()
+    response = organizer_client.post(reverse("organize_series_create"),
+                                     series_form(rrule="FREQ=DAILY;BYSETPOS=366"))
+
+    assert field_errors(response, "rrule") == [
+        "BYSETPOS 366 can never match a daily rule (at most 1)."]
+    assert EventSeries.objects.count() == 0
+    assert time.monotonic() - started < 1

@@ -420,6 +420,24 @@ def _welcomed(shift, volunteer):
     outbox.welcome(volunteer)
 
 
+def _written_to(shift, volunteer):
+    from volunteers.services.organizer_messages import Audience, organizer_message_send
+
+    _holder(shift, volunteer)
+    organizer_message_send(audience=Audience(event=shift.event, shift=shift), by=organizer(),
+                           subject="Staging moved", body="Meet at the north lot.",
+                           subject_es="Cambio de lugar", body_es="Nos vemos en el lote norte.")
+
+
+def _going(shift, volunteer):
+    from events.models import EventKind
+    from tests.factories import EventFactory
+
+    training = EventFactory(kind=EventKind.TRAINING, starts_at=shift.event.starts_at,
+                            ends_at=shift.event.starts_at + datetime.timedelta(hours=2))
+    return event_services.rsvp_create(event=training, user=volunteer)
+
+
 SCENARIOS = {
     Kind.WELCOME: _welcomed,
     Kind.CONFIRMATION: _holder,
@@ -433,14 +451,23 @@ SCENARIOS = {
     Kind.SHIFT_CANCELLED: lambda shift, v: (
         _holder(shift, v), event_services.shift_cancel(shift=shift, by=None)),
     Kind.DIGEST: _digest,
+    Kind.ORGANIZER_MESSAGE: _written_to,
+    Kind.RSVP_CONFIRMATION: _going,
+    Kind.RSVP_CANCELLED: lambda shift, v: event_services.rsvp_cancel(
+        event=_going(shift, v).event, user=v),
 }
 
 
+# Account emails (RULES[kind].account): tests/accounts/test_account_emails.py.
+MESSAGE_KINDS = [kind for kind in Kind.values if not RULES[kind].account]
+
+
 def test_every_kind_has_a_scenario():
-    assert set(SCENARIOS) == set(Kind.values) == set(RULES)
+    assert set(Kind.values) == set(RULES)
+    assert set(SCENARIOS) == set(MESSAGE_KINDS)
 
 
-@pytest.mark.parametrize("kind", list(Kind.values))
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_each_kind_renders_text_html_and_the_invite_its_rule_names(
     kind, language, shift, volunteer, send_due
@@ -471,6 +498,11 @@ def test_each_kind_renders_text_html_and_the_invite_its_rule_names(
     assert [part.get_filename() for part in attachments] == ["invite.ics"]
     for ics in (alternatives[0].get_content(), attachments[0].get_content()):
         invite = only_event(parse_calendar(ics, method=method))
+        if message.signup_id is None:  # an RSVP's invite: tests/notifications/test_rsvp_emails
+            rsvp = message.event.rsvps.get(user=volunteer)
+            assert str(invite["UID"]) == f"rsvp-{rsvp.pk}@127.0.0.1"
+            assert invite.start == message.event.starts_at
+            continue
         message.signup.refresh_from_db()
         assert str(invite["UID"]) == f"signup-{message.signup_id}@127.0.0.1"
         assert invite["SEQUENCE"] == message.signup.sequence

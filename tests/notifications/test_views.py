@@ -15,6 +15,7 @@ from tests.factories import EventFactory, ShiftFactory, SignupFactory, UserFacto
 from tests.notifications.ical import parse_calendar
 from volunteers.messaging.kinds import Kind
 from volunteers.models import Message
+from volunteers.services.messages import organizer_calendar_token_reset
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +37,15 @@ def test_personal_feed_lists_my_shifts_with_invite_uids_and_my_rsvps(client, shi
                   status="cancelled")
     SignupFactory(shift=shift)  # someone else's
     meeting = EventFactory(kind="meeting")
-    Rsvp.objects.create(event=meeting, user=volunteer)
+    rsvp = Rsvp.objects.create(event=meeting, user=volunteer)
 
     response = client.get(feed_url(volunteer))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert "private" in response["Cache-Control"]
-    assert uids(response) == [f"signup-{mine.pk}@127.0.0.1", f"event-{meeting.pk}@127.0.0.1"]
+    # RSVPs carry the UID of their e-mailed invites (rsvp-<pk>), as sign-ups do.
+    assert uids(response) == [f"signup-{mine.pk}@127.0.0.1", f"rsvp-{rsvp.pk}@127.0.0.1"]
 
 
 @pytest.mark.parametrize("token", ["not-a-token", "x" * 65, "-"])
@@ -149,7 +151,7 @@ def test_public_feed_queries_are_constant(client, django_assert_num_queries):
 def test_organizer_feed_for_organizer_tokens_only(client, event, shift, contact, volunteer,
                                                   django_assert_max_num_queries):
     url = reverse("calendar_organizer_feed",
-                  kwargs={"token": contact.calendar_token, "pk": event.pk})
+                  kwargs={"token": organizer_calendar_token_reset(user=contact), "pk": event.pk})
     SignupFactory(shift=shift)
 
     with django_assert_max_num_queries(4):
@@ -164,6 +166,9 @@ def test_organizer_feed_for_organizer_tokens_only(client, event, shift, contact,
     volunteer_url = reverse("calendar_organizer_feed",
                             kwargs={"token": volunteer.calendar_token, "pk": event.pk})
     assert client.get(volunteer_url).status_code == 404
+    personal_url = reverse("calendar_organizer_feed",
+                           kwargs={"token": contact.calendar_token, "pk": event.pk})
+    assert client.get(personal_url).status_code == 404
 
 
 def test_event_download_respects_visibility(client, event):

@@ -91,7 +91,8 @@ def test_page_permissions(client, world, page, role, expected):
 
 def test_volunteer_cannot_cancel_a_team_members_signup_but_their_captain_can(client, world):
     client.force_login(world["other_captain"])
-    assert client.post(reverse("signup_cancel", args=[world["signup"].pk])).status_code == 403
+    # Someone who may not cancel a sign-up learns nothing about it (issue 7): 404, not 403.
+    assert client.post(reverse("signup_cancel", args=[world["signup"].pk])).status_code == 404
 
     client.force_login(world["own_captain"])
     client.post(reverse("signup_cancel", args=[world["signup"].pk]))

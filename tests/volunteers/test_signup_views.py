@@ -11,7 +11,7 @@ from django.utils import timezone
 from events.models import Event
 from tests.factories import EventFactory, UserFactory, organizer
 from volunteers.models import Signup, SignupChange
-from volunteers.services.signups import signup_create
+from volunteers.services.signups import signup_cancel, signup_create
 
 from .conftest import attended_training, make_shift
 
@@ -204,15 +204,37 @@ def test_cancel_after_cutoff_shows_whom_to_call_instead_of_the_button(client, vo
     assert signup.status == "confirmed"
 
 
-def test_cancel_someone_elses_signup_is_forbidden(client, volunteer, shift):
+def test_cancel_someone_elses_signup_is_not_found(client, volunteer, shift):
     signup = signup_create(shift=shift, volunteer=volunteer, by=volunteer)
     client.force_login(UserFactory())
 
-    response = client.post(reverse("signup_cancel", args=[signup.pk]))
+    posted = client.post(reverse("signup_cancel", args=[signup.pk]))
+    asked = client.get(reverse("signup_cancel", args=[signup.pk]))
 
-    assert response.status_code == 403
+    assert posted.status_code == 404
+    assert asked.status_code == 404
+    assert "Ana Gutierrez" not in posted.content.decode() + asked.content.decode()
     signup.refresh_from_db()
     assert signup.status == "confirmed"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_cancel_someone_elses_cancelled_signup_leaks_nothing(client, volunteer, shift, htmx):
+    signup = signup_create(shift=shift, volunteer=volunteer, by=volunteer)
+    signup_cancel(signup=signup, by=volunteer)
+    client.force_login(UserFactory())
+    headers = HTMX if htmx else {}
+
+    posted = client.post(reverse("signup_cancel", args=[signup.pk]), **headers)
+    asked = client.get(reverse("signup_cancel", args=[signup.pk]), **headers)
+    missing = client.post(reverse("signup_cancel", args=[signup.pk + 1000]), **headers)
+
+    for response in (posted, asked, missing):
+        assert response.status_code == 404
+        body = response.content.decode()
+        assert "Ana Gutierrez" not in body
+        assert shift.event.title not in body
+        assert shift.label not in body
 
 
 def test_sign_up_requires_post(client, volunteer, shift):

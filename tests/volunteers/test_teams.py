@@ -1,8 +1,9 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tests.factories import TeamMembershipFactory, UserFactory
-from volunteers.models import Role, Signup, Team, TeamMembership
+from volunteers.models import Role, Signup, Team, TeamInvitation, TeamMembership
 from volunteers.services.teams import TeamError, team_captain_set, team_create, team_member_add
 
 from .conftest import make_shift
@@ -46,7 +47,7 @@ def test_organizer_edits_a_team(client, people):
     assert people["team"].name == "Peoples Church Youth"
 
 
-def test_captain_adds_a_member_by_email_case_insensitively(client, people):
+def test_captain_adding_a_member_only_invites_them(client, people):
     newcomer = UserFactory(email="new.person@example.org")
     client.force_login(people["own_captain"])
 
@@ -54,12 +55,25 @@ def test_captain_adds_a_member_by_email_case_insensitively(client, people):
                            {"email": "New.Person@Example.org", "is_captain": "on"})
 
     assert response.status_code == 302
+    assert not TeamMembership.objects.filter(team=people["team"], user=newcomer).exists()
+    invitation = TeamInvitation.objects.get(team=people["team"])
+    assert (invitation.email, invitation.status) == ("new.person@example.org", "pending")
+
+
+def test_organizer_adds_a_member_directly_by_email_case_insensitively(client, people):
+    newcomer = UserFactory(email="new.person@example.org")
+    client.force_login(people["organizer"])
+
+    response = client.post(reverse("team_member_add", args=[people["team"].pk]),
+                           {"email": "New.Person@Example.org"})
+
+    assert response.status_code == 302
     membership = TeamMembership.objects.get(team=people["team"], user=newcomer)
-    assert membership.is_captain is False  # captains cannot make captains
+    assert membership.is_captain is False
 
 
-def test_add_member_unknown_email_is_shown_at_the_field(client, people):
-    client.force_login(people["own_captain"])
+def test_organizer_add_member_unknown_email_is_shown_at_the_field(client, people):
+    client.force_login(people["organizer"])
 
     response = client.post(reverse("team_member_add", args=[people["team"].pk]),
                            {"email": "nobody@example.org"})
@@ -67,6 +81,14 @@ def test_add_member_unknown_email_is_shown_at_the_field(client, people):
     assert response.status_code == 422
     assert "Nobody with the email address nobody@example.org has a Rally account" in (
         response.content.decode())
+
+
+def test_team_member_add_service_refuses_captains(people):
+    UserFactory(email="someone@example.org")
+
+    with pytest.raises(PermissionDenied):
+        team_member_add(team=people["team"], email="someone@example.org",
+                        by=people["own_captain"])
 
 
 def test_making_a_captain_grants_the_captain_role(client, people):
@@ -147,6 +169,17 @@ def test_captain_team_page_shows_member_contacts_member_page_does_not(client, pe
     assert "(559) 555-0111" in captain_view
     assert "(559) 555-0111" not in member_view
     assert people["own_captain"].name in member_view
+    assert people["own_captain"].email in member_view  # members may reach their captains
+
+
+def test_member_page_shows_no_captain_phone(client, people):
+    people["own_captain"].phone = "(559) 555-0444"
+    people["own_captain"].save()
+    client.force_login(people["member"])
+
+    body = client.get(reverse("team_detail", args=[people["team"].pk])).content.decode()
+
+    assert "(559) 555-0444" not in body  # a phone is shown only to organizers and captains
 
 
 def test_team_list_query_count_is_constant(client, people, django_assert_max_num_queries):

@@ -185,7 +185,7 @@ def message_send(*, message_id: int, now: datetime.datetime | None = None) -> st
         try:
             email = message_email(message, now=now)
         except MessageSkipped as skip:
-            _finish(message_id, status=Message.Status.SKIPPED, last_error=str(skip),
+            _finish(message_id, status=Message.Status.SKIPPED, last_error=str(skip), context={},
                     claimed_at=None)
             return "skipped"
         except DatabaseError:
@@ -206,7 +206,9 @@ def message_send(*, message_id: int, now: datetime.datetime | None = None) -> st
         email.send()
     except Exception as error:
         return _after_failure(message_id, error, attempts=attempts)
-    _finish(message_id, status=Message.Status.SENT, sent_at=timezone.now(), last_error="")
+    # An account email's context (a sign-in code) is not needed once sent.
+    _finish(message_id, status=Message.Status.SENT, sent_at=timezone.now(), last_error="",
+            context={})
     return "sent"
 
 

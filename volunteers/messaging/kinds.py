@@ -37,6 +37,24 @@ class Kind(models.TextChoices):
     REMOVED = "removed", _("Removed by an organizer")
     SHIFT_CANCELLED = "shift_cancelled", _("Shift cancelled")
     DIGEST = "digest", _("Organizer digest of unfilled shifts")
+    RSVP_CONFIRMATION = "rsvp_confirmation", _("RSVP confirmation")
+    RSVP_CANCELLED = "rsvp_cancelled", _("RSVP withdrawn")
+    ORGANIZER_MESSAGE = "organizer_message", _("Message from an organizer")
+    # Account emails (django-allauth's, through volunteers.adapters): the value is the name
+    # of allauth's template, rendered from templates/account/email/<kind>_*.
+    EMAIL_CONFIRMATION_SIGNUP = "email_confirmation_signup", _("Confirm a new account's address")
+    EMAIL_CONFIRMATION = "email_confirmation", _("Confirm an email address")
+    PASSWORD_RESET_KEY = "password_reset_key", _("Password reset link")
+    ACCOUNT_ALREADY_EXISTS = "account_already_exists", _("Sign-up with a registered address")
+    UNKNOWN_ACCOUNT = "unknown_account", _("Request for an address without an account")
+    PASSWORD_RESET = "password_reset", _("Password was reset")
+    PASSWORD_CHANGED = "password_changed", _("Password was changed")
+    PASSWORD_SET = "password_set", _("Password was set")
+    EMAIL_CHANGED = "email_changed", _("Email address was changed")
+    EMAIL_CONFIRM = "email_confirm", _("Email address was confirmed")
+    EMAIL_DELETED = "email_deleted", _("Email address was removed")
+    LOGIN_CODE = "login_code", _("Sign-in code")
+    PASSWORD_RESET_CODE = "password_reset_code", _("Password reset code")
 
 
 def _always(message, now) -> str | None:
@@ -100,6 +118,96 @@ def _no_extra(message) -> dict:
     return {}
 
 
+def _organizer_message_context(message) -> dict:
+    """What the organizer wrote (``organizer_message.localized`` is in the recipient's
+    language, the renderer having activated it) and the shift it is about, if one."""
+    written = message.organizer_message
+    if written is None:
+        return {}
+    return {"organizer_message": written, "about_shift": written.shift}
+
+
+def _organizer_message_exists(message, now) -> str | None:
+    if message.organizer_message_id is None:
+        return "The organizer's message no longer exists."
+    return None
+
+
+def _address_unconfirmed(message, now) -> str | None:
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(
+        user_id=message.recipient_id, email__iexact=message.to_address
+    ).first()
+    if address is None:
+        return "The address was removed from the account."
+    if address.verified:
+        return "The address is already confirmed."
+    return None
+
+
+def _account_active(message, now) -> str | None:
+    if message.recipient is None or not message.recipient.is_active:
+        return "The account is gone or inactive."
+    return None
+
+
+# --- RSVPs: the message names the event and the person; their RSVP is unique per pair. ----
+
+
+def message_rsvp(message):
+    from events.models import Rsvp
+
+    cached = getattr(message, "_rsvp", None)
+    if cached is None:
+        cached = message._rsvp = (
+            Rsvp.objects.select_related("event__contact", "user")
+            .filter(event_id=message.event_id, user_id=message.recipient_id)
+            .first()
+        )
+    return cached
+
+
+def _rsvp_going(message, now) -> str | None:
+    from events.models import Rsvp
+
+    rsvp = message_rsvp(message)
+    if rsvp is None or rsvp.status != Rsvp.Status.GOING:
+        return "The RSVP was withdrawn."
+    if rsvp.event.is_cancelled:
+        return "The event is cancelled."
+    return None
+
+
+def _rsvp_withdrawn(message, now) -> str | None:
+    from events.models import Rsvp
+
+    rsvp = message_rsvp(message)
+    if rsvp is None or rsvp.status == Rsvp.Status.GOING:
+        return "The person is going again."
+    return None
+
+
+def _rsvp_context(message) -> dict:
+    return {"rsvp": message_rsvp(message)}
+
+
+def _rsvp_invite(message, *, method: str, now: datetime.datetime):
+    """The RSVP's invite. Its SEQUENCE is the event's plus the number of RSVP messages about
+    it queued before this one, so REQUEST, CANCEL and a second REQUEST each supersede the
+    last, and a later change of the event (a higher event SEQUENCE) still does."""
+    from events.calendar import rsvp_invite
+
+    from ..models import Message
+
+    rsvp = message_rsvp(message)
+    earlier = Message.objects.filter(
+        kind__in=[Kind.RSVP_CONFIRMATION, Kind.RSVP_CANCELLED], event_id=message.event_id,
+        recipient_id=message.recipient_id, pk__lt=message.pk,
+    ).count()
+    return rsvp_invite(rsvp, method=method, sequence=rsvp.event.sequence + earlier, stamp=now)
+
+
 @dataclass(frozen=True)
 class Rule:
     invite: str | None = None
@@ -107,6 +215,12 @@ class Rule:
     immediate: bool = True
     reason_not_to_send: Callable[..., str | None] = _always
     context: Callable[..., dict] = field(default=_no_extra)
+    # An account email: rendered by messaging.account from allauth's template names, sent to
+    # Message.to_address, verified address not required (it is often what it asks for).
+    account: bool = False
+    # Builds the calendar invite for a message not about a sign-up (RSVPs); by default the
+    # invite is the sign-up's (events.calendar.signup_invite).
+    calendar: Callable[..., object] | None = None
 
 
 RULES: dict[str, Rule] = {
@@ -121,6 +235,20 @@ RULES: dict[str, Rule] = {
     Kind.REMOVED: Rule(invite=CANCEL, reason_not_to_send=_has_left),
     Kind.SHIFT_CANCELLED: Rule(invite=CANCEL),
     Kind.DIGEST: Rule(reason_not_to_send=_digest_due, context=_digest_context),
+    Kind.RSVP_CONFIRMATION: Rule(invite=REQUEST, reason_not_to_send=_rsvp_going,
+                                 context=_rsvp_context, calendar=_rsvp_invite),
+    Kind.RSVP_CANCELLED: Rule(invite=CANCEL, reason_not_to_send=_rsvp_withdrawn,
+                              context=_rsvp_context, calendar=_rsvp_invite),
+    Kind.ORGANIZER_MESSAGE: Rule(reason_not_to_send=_organizer_message_exists,
+                                 context=_organizer_message_context),
+    Kind.EMAIL_CONFIRMATION_SIGNUP: Rule(account=True, reason_not_to_send=_address_unconfirmed),
+    Kind.EMAIL_CONFIRMATION: Rule(account=True, reason_not_to_send=_address_unconfirmed),
+    Kind.PASSWORD_RESET_KEY: Rule(account=True, reason_not_to_send=_account_active),
+    **{kind: Rule(account=True) for kind in (
+        Kind.ACCOUNT_ALREADY_EXISTS, Kind.UNKNOWN_ACCOUNT, Kind.PASSWORD_RESET,
+        Kind.PASSWORD_CHANGED, Kind.PASSWORD_SET, Kind.EMAIL_CHANGED, Kind.EMAIL_CONFIRM,
+        Kind.EMAIL_DELETED, Kind.LOGIN_CODE, Kind.PASSWORD_RESET_CODE,
+    )},
 }
 
 

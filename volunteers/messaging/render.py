@@ -7,6 +7,7 @@ import re
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -51,6 +52,7 @@ def load(message_id: int) -> Message | None:
         Message.objects.select_related(
             "recipient", "event", "event__contact", "signup", "signup__volunteer",
             "signup__shift", "signup__shift__event", "signup__shift__event__contact",
+            "organizer_message", "organizer_message__shift", "organizer_message__author",
         )
         .filter(pk=message_id)
         .first()
@@ -90,6 +92,13 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def render_plain_text(name: str, context: dict) -> str:
+    """A subject or text part: plain text, so never HTML-escaped ("Herndon & Blackstone",
+    not "Herndon &amp; Blackstone"), whether or not the template says autoescape off."""
+    template = engines["django"].engine.get_template(name)
+    return template.render(Context(context, autoescape=False))
+
+
 def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlternatives:
     """Render ``message`` in the recipient's language and the coalition's time zone.
 
@@ -102,6 +111,10 @@ def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlte
     reason = reason_not_to_send(message, now)
     if reason:
         raise MessageSkipped(reason)
+    if rule.account:
+        from .account import account_email
+
+        return account_email(message, now=now)
     recipient = message.recipient
     if not has_verified_email(recipient):
         if rule.optional:
@@ -111,11 +124,13 @@ def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlte
     name = message.kind
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         context = message_context(message)
-        subject = _one_line(render_to_string(f"emails/{name}_subject.txt", context))
-        text = render_to_string(f"emails/{name}.txt", context)
+        subject = _one_line(render_plain_text(f"emails/{name}_subject.txt", context))
+        text = render_plain_text(f"emails/{name}.txt", context)
         html = render_to_string(f"emails/{name}.html", context)
         invite = None
-        if rule.invite:
+        if rule.invite and rule.calendar is not None:
+            invite = calendar_bytes(rule.calendar(message, method=rule.invite, now=now))
+        elif rule.invite:
             invite = calendar_bytes(signup_invite(message.signup, method=rule.invite, stamp=now))
     headers = {
         # The same id on a resend lets mail systems drop the one duplicate a killed worker

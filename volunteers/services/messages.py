@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ..messaging.delivery import STUCK_AFTER, publish_dispatch
 from ..models import Message, User, new_calendar_token
+from ..rules import is_organizer
 
 
 class MessageError(Exception):
@@ -50,3 +51,14 @@ def calendar_token_reset(*, user: User) -> str:
     user.calendar_token = new_calendar_token()
     user.save(update_fields=["calendar_token"])
     return user.calendar_token
+
+
+@transaction.atomic
+def organizer_calendar_token_reset(*, user: User) -> str:
+    """Give an organizer a (new) secret address for the organizer feeds of events, separate
+    from their personal feed's; the old one answers 404 from now on. Only organizers."""
+    if not is_organizer(user):
+        raise MessageError(_("Only organizers have an organizer calendar address."))
+    user.organizer_calendar_token = new_calendar_token()
+    user.save(update_fields=["organizer_calendar_token"])
+    return user.organizer_calendar_token

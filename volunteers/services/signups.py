@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.dates import local_format
+from events.dates import local_format, time_range
 from events.models import Event, Rsvp, Shift
 
 from .. import outbox
@@ -35,18 +35,26 @@ class SignupError(Exception):
     """A sign-up change that is not allowed; the message is written for the person."""
 
 
+class TrainingRequired(SignupError):
+    """The one refusal an organizer may override (with a written reason): the volunteer has
+    not been marked as attending the shift's required training. Age is never overridable:
+    street collection is for adults only."""
+
+
+# Starts the detail of an ADDED change whose training requirement an organizer waived, in
+# every language, so the roster can find such sign-ups without parsing translated text.
+TRAINING_WAIVED_MARK = "⚠"
+OVERRIDE_REASON_MAX = 200
+
+
 # --- Wording shared by the services and the pages ------------------------------------
 
 
 def shift_when(shift: Shift) -> str:
-    """'Sat, Mar 7, 7 a.m. to 10 a.m.' (with an en dash) in the coalition's time zone."""
-    start = timezone.localtime(shift.starts_at)
-    end = timezone.localtime(shift.ends_at)
-    return "{}, {}\u2013{}".format(
-        local_format(start, "weekday_date"),
-        formats.time_format(start, "P"),
-        formats.time_format(end, "P"),
-    )
+    """'Sat, March 7, 7:00-10:00 AM' ('sáb 7 mar, 7:00-10:00', with an en dash) in the
+    coalition's time zone (events.dates.time_range)."""
+    return (f"{local_format(shift.starts_at, 'weekday_date')}, "
+            f"{time_range(shift.starts_at, shift.ends_at)}")
 
 
 def event_contact(event: Event) -> str:
@@ -148,7 +156,7 @@ def _training_refusal(shift: Shift, volunteer: User, *, yourself: bool) -> str |
     training = shift.required_training
     if training is None or has_attended(volunteer, training):
         return None
-    values = {"training": training.title, "name": volunteer.name}
+    values = {"training": training.localized.title, "name": volunteer.name}
     if yourself:
         return _(
             "This shift needs the “%(training)s” first. Once an organizer has marked you as "
@@ -182,7 +190,7 @@ def _overlap_refusal(
         "name": volunteer.name,
         "shift": clash.shift.label,
         "when": shift_when(clash.shift),
-        "event": clash.shift.event.title,
+        "event": clash.shift.event.localized.title,
     }
     if yourself:
         return _(
@@ -191,6 +199,27 @@ def _overlap_refusal(
     return _(
         "%(name)s already has a shift at that time: %(shift)s, %(when)s (%(event)s)."
     ) % values
+
+
+def _first_refusal(
+    shift: Shift,
+    volunteer: User,
+    *,
+    by: User,
+    now: datetime.datetime | None = None,
+    ignore: Signup | None = None,
+    waive_training: bool = False,
+) -> SignupError | None:
+    yourself = by.pk == volunteer.pk
+    refusal = closed_reason(shift, now=now) or _age_refusal(shift, volunteer, yourself=yourself)
+    if refusal:
+        return SignupError(refusal)
+    if not waive_training:
+        refusal = _training_refusal(shift, volunteer, yourself=yourself)
+        if refusal:
+            return TrainingRequired(refusal)
+    refusal = _overlap_refusal(shift, volunteer, yourself=yourself, ignore=ignore)
+    return SignupError(refusal) if refusal else None
 
 
 def eligibility_refusal(
@@ -202,13 +231,8 @@ def eligibility_refusal(
     ignore: Signup | None = None,
 ) -> str | None:
     """The first reason ``volunteer`` cannot take a place on ``shift``, or None."""
-    yourself = by.pk == volunteer.pk
-    return (
-        closed_reason(shift, now=now)
-        or _age_refusal(shift, volunteer, yourself=yourself)
-        or _training_refusal(shift, volunteer, yourself=yourself)
-        or _overlap_refusal(shift, volunteer, yourself=yourself, ignore=ignore)
-    )
+    error = _first_refusal(shift, volunteer, by=by, now=now, ignore=ignore)
+    return str(error) if error else None
 
 
 # --- Locks and records ------------------------------------------------------------------
@@ -292,16 +316,40 @@ def _check_may_sign_up(*, by: User, volunteer: User, team: Team | None) -> None:
     raise PermissionDenied
 
 
-def signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None = None) -> Signup:
+def _clean_override_reason(*, by: User, volunteer: User, reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        return ""
+    if not is_organizer(by) or by.pk == volunteer.pk:
+        raise PermissionDenied  # captains and volunteers cannot waive a training
+    if len(reason) > OVERRIDE_REASON_MAX:
+        raise SignupError(
+            _("Keep the reason to %(max)s characters.") % {"max": OVERRIDE_REASON_MAX}
+        )
+    return reason
+
+
+def signup_create(
+    *,
+    shift: Shift,
+    volunteer: User,
+    by: User,
+    team: Team | None = None,
+    override_reason: str | None = None,
+) -> Signup:
     """Give ``volunteer`` a place on ``shift``, or a place on its waitlist when it is full.
 
     ``by`` is the volunteer, an organizer, or a captain of ``team`` signing up a member.
     In one transaction: lock the shift (then the volunteer), return an existing active
     sign-up unchanged, refuse with SignupError when the event or shift is closed, the
-    volunteer is too young, lacks the required training or has an overlapping shift; else
-    count the confirmed places and insert (or reactivate the cancelled row) as confirmed or
-    waitlisted. Side effects: a SignupChange row and an outbox message."""
+    volunteer is too young, lacks the required training (TrainingRequired) or has an
+    overlapping shift; else count the confirmed places and insert (or reactivate the
+    cancelled row) as confirmed or waitlisted. An organizer adding someone else may waive
+    the training requirement, never the age, by giving ``override_reason``; the waiver,
+    with who and why, goes into the ADDED change's detail. Side effects: a SignupChange row
+    and an outbox message."""
     _check_may_sign_up(by=by, volunteer=volunteer, team=team)
+    override_reason = _clean_override_reason(by=by, volunteer=volunteer, reason=override_reason)
     with transaction.atomic():
         shift = _lock_shifts(shift.pk)[shift.pk]
         _lock_volunteer(volunteer)
@@ -309,9 +357,13 @@ def signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None 
         if signup is not None and signup.status in ACTIVE:
             return signup
         now = timezone.now()
-        refusal = eligibility_refusal(shift, volunteer, by=by, now=now)
+        refusal = _first_refusal(shift, volunteer, by=by, now=now)
+        waived = None
+        if isinstance(refusal, TrainingRequired) and override_reason:
+            waived = shift.required_training
+            refusal = _first_refusal(shift, volunteer, by=by, now=now, waive_training=True)
         if refusal:
-            raise SignupError(refusal)
+            raise refusal
         full = _count_confirmed(shift) >= shift.capacity
         status = Signup.Status.WAITLISTED if full else Signup.Status.CONFIRMED
         if signup is None:
@@ -330,6 +382,11 @@ def signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None 
             detail = str(Signup.Status(status).label)
             if team is not None:
                 detail = f"{detail} · {team.name}"
+            if waived is not None:
+                waiver = _(
+                    "“%(training)s” not attended, added anyway by %(name)s: %(reason)s"
+                ) % {"training": waived.title, "name": by.name, "reason": override_reason}
+                detail = f"{TRAINING_WAIVED_MARK} {waiver} · {detail}"
         _record(signup, action, by, detail)
         if full:
             outbox.signup_waitlisted(signup)

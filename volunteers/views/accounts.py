@@ -1,6 +1,10 @@
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
@@ -9,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -18,6 +23,8 @@ from ..forms import ProfileForm, RoleChangeForm
 from ..models import Role, RoleGrant, User
 from ..services.roles import RoleError, profile_update, role_grant, role_revoke
 
+logger = logging.getLogger(__name__)
+
 
 @public_cache
 def home(request):
@@ -26,9 +33,49 @@ def home(request):
     return render(request, "home.html", home_context(user=request.user))
 
 
+@never_cache
 def health(request):
-    """For load balancers: the web process is up. Touches neither database nor cache."""
+    """Liveness, for process supervisors: the web process is up. Touches neither database nor
+    cache, so a database or Redis outage never gets healthy processes restarted."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+READY_TIMEOUT = 0.5
+
+
+def _database_answers() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        logger.warning("Readiness: the database does not answer: %s", error)
+        return "unreachable"
+    return "ok"
+
+
+def _redis_answers() -> str:
+    import redis
+
+    try:
+        with redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=READY_TIMEOUT,
+                                  socket_connect_timeout=READY_TIMEOUT) as client:
+            client.ping()
+    except (redis.RedisError, OSError, ValueError) as error:
+        logger.warning("Readiness: Redis does not answer: %s", error)
+        return "unreachable"
+    return "ok"
+
+
+@never_cache
+def ready(request):
+    """Readiness, for load balancers and deploy checks: 200 when the database and Redis (the
+    broker and cache) both answer within half a second each, else 503; the plain-text body
+    names each one and whether it answered."""
+    checks = {"database": _database_answers(), "redis": _redis_answers()}
+    body = "".join(f"{name}: {state}\n" for name, state in checks.items())
+    healthy = all(state == "ok" for state in checks.values())
+    return HttpResponse(body, content_type="text/plain", status=200 if healthy else 503)
 
 
 def permission_denied(request, exception=None):
@@ -56,7 +103,13 @@ def set_language(request):
             profile_update(user=request.user, language=code)
         translation.activate(code)
         response.set_cookie(
-            "django_language", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            settings.LANGUAGE_COOKIE_NAME, code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
 

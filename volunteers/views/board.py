@@ -19,7 +19,7 @@ from events.models import Event, Shift
 from .. import rules as roles
 from ..access import role_required
 from ..forms_shifts import AddVolunteerForm, AttendanceForm, HoursForm, MoveForm
-from ..models import Signup
+from ..models import Signup, SignupChange
 from ..selectors import (
     checkin_list,
     event_board,
@@ -37,7 +37,9 @@ from ..services.checkin import (
     signup_mark_attendance,
 )
 from ..services.signups import (
+    TRAINING_WAIVED_MARK,
     SignupError,
+    TrainingRequired,
     signup_cancel,
     signup_create,
     signup_move,
@@ -76,15 +78,28 @@ def roster(request, shift_pk: int):
     shift = get_object_or_404(Shift.objects.select_related("event__contact"), pk=shift_pk)
     if shift.event.status == Event.Status.DRAFT and not roles.is_organizer(request.user):
         raise Http404
-    shift = shift_for_partial(shift.pk)
-    context = {
-        "row": shift_roster(shift=shift, viewer=request.user),
-        "organizer": roles.is_organizer(request.user),
-        "add_form": AddVolunteerForm(),
-    }
+    context = _roster_context(request, shift.pk, AddVolunteerForm())
     if is_htmx(request) or request.GET.get("partial"):
         return render(request, "volunteers/partials/_roster.html", context)
     return render(request, "volunteers/roster.html", context)
+
+
+def _roster_context(request, shift_pk: int, add_form, **extra) -> dict:
+    shift = shift_for_partial(shift_pk)
+    row = shift_roster(shift=shift, viewer=request.user)
+    organizer = roles.is_organizer(request.user)
+    if organizer:
+        # Sign-ups an organizer added without the required training (one query).
+        waived = set(
+            SignupChange.objects.filter(
+                signup__shift=shift,
+                action=SignupChange.Action.ADDED,
+                detail__startswith=TRAINING_WAIVED_MARK,
+            ).values_list("signup_id", flat=True)
+        )
+        for signup in row.confirmed + row.waiting:
+            signup.training_waived = signup.pk in waived
+    return {"row": row, "organizer": organizer, "add_form": add_form, **extra}
 
 
 CSV_INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
@@ -125,16 +140,29 @@ def roster_csv(request, event_pk: int):
 @role_required(roles.is_organizer)
 @require_POST
 def roster_add(request, shift_pk: int):
-    """An organizer adds a volunteer (by email) to a shift, or to its waitlist when full."""
+    """An organizer adds a volunteer (by email) to a shift, or to its waitlist when full.
+
+    When the refusal is the shift's required training, the roster comes back with
+    the refusal and an "add anyway" box with a required reason (organizers only; an age
+    limit is never waived)."""
     shift = get_object_or_404(Shift, pk=shift_pk)
     form = AddVolunteerForm(request.POST)
     fallback = reverse("shift_roster", args=[shift.pk])
     if not form.is_valid():
-        messages.error(request, _("Enter the volunteer's email address."))
-        return redirect_back(request, fallback)
+        if "email" in form.errors:
+            messages.error(request, _("Enter the volunteer's email address."))
+            return redirect_back(request, fallback)
+        context = _roster_context(request, shift.pk, form, offer_override=True)
+        return render(request, "volunteers/roster.html", context, status=422)
+    override = form.cleaned_data["reason"] if form.cleaned_data["add_anyway"] else None
     try:
         person = find_volunteer(form.cleaned_data["email"])
-        signup = signup_create(shift=shift, volunteer=person, by=request.user)
+        signup = signup_create(shift=shift, volunteer=person, by=request.user,
+                               override_reason=override)
+    except TrainingRequired as error:
+        context = _roster_context(request, shift.pk, form, offer_override=True,
+                                  add_error=str(error))
+        return render(request, "volunteers/roster.html", context, status=409)
     except (SignupError, TeamError) as error:
         messages.error(request, str(error))
         return redirect_back(request, fallback)

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from events.models import Event
+
 from .. import rules as roles
 from ..access import role_required
 from ..messaging.delivery import STUCK_AFTER
@@ -22,22 +24,56 @@ from ..services.messages import (
     calendar_token_reset,
     message_needs_attention,
     message_retry,
+    organizer_calendar_token_reset,
 )
 
 MESSAGES_PER_PAGE = 50
+ORGANIZER_FEEDS_LISTED = 50
+
+
+def _webcal(https: str) -> str:
+    return "webcal://" + https.split("://", 1)[1]
 
 
 def feed_urls(request, user) -> dict:
     https = request.build_absolute_uri(
         reverse("calendar_personal_feed", kwargs={"token": user.calendar_token})
     )
-    return {"feed_url": https, "webcal_url": "webcal://" + https.split("://", 1)[1]}
+    return {"feed_url": https, "webcal_url": _webcal(https)}
+
+
+def organizer_feeds(request, user) -> list[dict]:
+    """The organizer-feed address of each event that has not ended (drafts too), soonest
+    first, in one query. Empty until the organizer has made an organizer address."""
+    token = user.organizer_calendar_token
+    if not token:
+        return []
+    events = (
+        Event.objects.filter(ends_at__gte=timezone.now())
+        .exclude(status=Event.Status.CANCELLED)
+        .order_by("starts_at", "pk")[:ORGANIZER_FEEDS_LISTED]
+    )
+    feeds = []
+    for event in events:
+        https = request.build_absolute_uri(
+            reverse("calendar_organizer_feed", kwargs={"token": token, "pk": event.pk})
+        )
+        feeds.append({"event": event, "feed_url": https, "webcal_url": _webcal(https)})
+    return feeds
 
 
 @login_required
 def calendar_settings(request):
-    """The secret address of the volunteer's calendar feed, and a button to change it."""
-    return render(request, "volunteers/calendar_settings.html", feed_urls(request, request.user))
+    """The secret address of the volunteer's calendar feed, and a button to change it; for an
+    organizer also their separate organizer-feed addresses, one per upcoming event."""
+    context = feed_urls(request, request.user)
+    if roles.is_organizer(request.user):
+        context.update({
+            "is_organizer": True,
+            "has_organizer_token": bool(request.user.organizer_calendar_token),
+            "organizer_feeds": organizer_feeds(request, request.user),
+        })
+    return render(request, "volunteers/calendar_settings.html", context)
 
 
 @login_required
@@ -46,6 +82,24 @@ def calendar_token_reset_view(request):
     calendar_token_reset(user=request.user)
     messages.success(request, _("Your calendar address is new. Subscribe again with it; the "
                                 "old address no longer works."))
+    return HttpResponseRedirect(reverse("calendar_settings"))
+
+
+@role_required(roles.is_organizer)
+@require_POST
+def organizer_calendar_token_reset_view(request):
+    """Make (or replace) the organizer's secret organizer-feed address."""
+    had_one = bool(request.user.organizer_calendar_token)
+    try:
+        organizer_calendar_token_reset(user=request.user)
+    except MessageError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        if had_one:
+            messages.success(request, _("Your organizer calendar addresses are new. Subscribe "
+                                        "again with them; the old ones no longer work."))
+        else:
+            messages.success(request, _("Your organizer calendar addresses are ready."))
     return HttpResponseRedirect(reverse("calendar_settings"))
 
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from config.env import redis_reachable
 
@@ -16,7 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args, addrport, **options):
+        addr, port = split_addrport(addrport)
         env = dict(os.environ)
+        # Links in emails and calendar UIDs point at the address actually served, unless
+        # SITE_URL says otherwise.
+        host = "127.0.0.1" if addr == "0.0.0.0" else addr  # noqa: S104 (a comparison)
+        env.setdefault("SITE_URL", f"http://{host}:{port}")
         worker = None
         if redis_reachable(settings.CELERY_BROKER_URL):
             self.stdout.write(f"Redis is up at {settings.CELERY_BROKER_URL}: "
@@ -35,10 +40,21 @@ class Command(BaseCommand):
             env["CELERY_TASK_ALWAYS_EAGER"] = "true"
         env["RALLY_EAGER_NOTICE"] = "1"
         try:
-            subprocess.call([sys.executable, "manage.py", "runserver", addrport], env=env)
+            subprocess.call([sys.executable, "manage.py", "runserver", f"{addr}:{port}"],
+                            env=env)
         except KeyboardInterrupt:
             pass
         finally:
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
                 worker.wait(timeout=15)
+
+
+def split_addrport(addrport: str) -> tuple[str, int]:
+    """``"127.0.0.1:8010"`` or ``"8010"`` → (address, port), refusing what runserver would."""
+    addr, _, port = addrport.rpartition(":")
+    addr = addr or "127.0.0.1"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise CommandError(f"PORT must be a number from 1 to 65535, not {port!r} "
+                           "(e.g. make run PORT=8010).")
+    return addr, int(port)

@@ -1,0 +1,84 @@
+"""Every page people were seen to use on a phone fits a 390-pixel screen, in English and
+Spanish, and shows the hotline on the first screen."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from events.models import Event, EventKind, Shift
+from volunteers.models import Team, User
+
+from .conftest import PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def pages_for(email: str) -> list[str]:
+    drive = Event.objects.filter(kind=EventKind.FUNDRAISER, status="published").order_by(
+        "starts_at").first()
+    shift = Shift.objects.filter(event=drive).first()
+    team = Team.objects.filter(memberships__user__email="captain@example.org").first()
+    volunteer_pages = [
+        "/", reverse("event_list"), reverse("event_detail", args=[drive.pk]),
+        reverse("my_shifts"), reverse("profile"), reverse("calendar_settings"),
+        reverse("team_list"),
+    ]
+    if email == "captain@example.org":
+        return [*volunteer_pages, reverse("team_detail", args=[team.pk]),
+                reverse("shift_checkin", args=[shift.pk])]
+    if email == "organizer@example.org":
+        return [
+            *volunteer_pages, reverse("team_detail", args=[team.pk]), reverse("role_list"),
+            reverse("organize_event_list"), reverse("organize_event_edit", args=[drive.pk]),
+            reverse("organize_event_shifts", args=[drive.pk]),
+            reverse("event_board", args=[drive.pk]), reverse("shift_roster", args=[shift.pk]),
+            reverse("shift_checkin", args=[shift.pk]), reverse("message_list"),
+            reverse("organize_event_create"),
+        ]
+    return volunteer_pages
+
+
+def phone_as(chromium, live_server, email: str, language: str):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                   base_url=live_server.url, locale=language)
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([
+        {"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host,
+         "path": "/"},
+        {"name": "django_language", "value": language, "domain": host, "path": "/"},
+    ])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(
+    "email", ["volunteer@example.org", "captain@example.org", "organizer@example.org"]
+)
+def test_every_page_fits_a_phone_and_shows_the_hotline_first(chromium, live_server, email,
+                                                            language):
+    call_command("seed_demo", verbosity=0)
+    User.objects.filter(email=email).update(language=language)
+    context, page = phone_as(chromium, live_server, email, language)
+    too_wide, hotline_hidden = [], []
+    try:
+        for url in pages_for(email):
+            response = page.goto(url)
+            assert response.status == 200, url
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                too_wide.append((url, width))
+            box = page.get_by_role("complementary", name="National Human Trafficking Hotline"
+                                   if language == "en" else
+                                   "Línea Nacional contra la Trata de Personas").bounding_box()
+            if box is None or box["y"] + box["height"] > PHONE["height"]:
+                hotline_hidden.append(url)
+    finally:
+        context.close()
+
+    assert too_wide == []
+    assert hotline_hidden == []

@@ -1,0 +1,16 @@
+"""Writes to a volunteer's own profile made outside the profile form."""
+
+from django.db import transaction
+
+from ..models import User
+
+
+@transaction.atomic
+def user_confirm_adult(*, user: User) -> User:
+    """Record the volunteer's word that they are 18 or older (the profile's checkbox), as
+    asked in place next to an adults-only shift. A date of birth, when given, still decides
+    (``User.is_adult_on``). One UPDATE; no message."""
+    if not user.confirmed_adult:
+        User.objects.filter(pk=user.pk).update(confirmed_adult=True)
+        user.confirmed_adult = True
+    return user
