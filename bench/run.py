@@ -154,6 +154,9 @@ def main() -> None:
             ("event page, 300 shifts, logged in", measure(
                 f"/events/{event}/", seconds=args.seconds, threads=args.threads,
                 cookie=organizer)),
+            ("sites board, 50 sites x 6 windows, 30 teams, organizer", measure(
+                f"/organize/events/{seeded['street_event']}/sites/", seconds=args.seconds,
+                threads=args.threads, cookie=organizer)),
         ]
         clicks = race(seeded["race_shift"], seeded["racer_sessions"])
         check = subprocess.run(

@@ -35,6 +35,44 @@ def session_for(user: User) -> str:
     return store.session_key
 
 
+def street_drive(start, people) -> int:
+    """A street drive for the sites board: 50 sites x 6 two-hour windows, 30 teams (each with
+    a captain), two cells in three held, sign-ups through the holding team."""
+    from decimal import Decimal
+
+    from events.models import Site
+    from volunteers.models import Team, TeamMembership
+
+    event = Event.objects.create(
+        kind=EventKind.FUNDRAISER, title="Benchmark Street Drive", venue_name="Fresno",
+        address="Fresno, CA", starts_at=start, ends_at=start + datetime.timedelta(hours=12),
+        status=Event.Status.PUBLISHED,
+    )
+    sites = Site.objects.bulk_create(
+        Site(name=f"Bench corner {i + 1}", address=f"Corner {i + 1}, Fresno, CA",
+             latitude=Decimal("36.75") + Decimal(i) / 500, longitude=Decimal("-119.80"),
+             jurisdiction="Fresno", min_people=2, max_people=4)
+        for i in range(50)
+    )
+    teams = Team.objects.bulk_create(Team(name=f"Bench team {i + 1}") for i in range(30))
+    TeamMembership.objects.bulk_create(
+        TeamMembership(team=team, user=people[i], is_captain=True) for i, team in enumerate(teams)
+    )
+    shifts = Shift.objects.bulk_create(
+        Shift(event=event, site=site, role=ShiftRole.COLLECTOR,
+              starts_at=start + datetime.timedelta(hours=2 * w),
+              ends_at=start + datetime.timedelta(hours=2 * w + 2), needed=2, capacity=4,
+              held_for=teams[(i + w) % 30] if (i + w) % 3 else None)
+        for i, site in enumerate(sites) for w in range(6)
+    )
+    Signup.objects.bulk_create(
+        Signup(shift=shift, volunteer=people[100 + (index * 3 + n) % 500], status="confirmed",
+               team=shift.held_for, confirmed_at=timezone.now())
+        for index, shift in enumerate(shifts) for n in range(index % 4)
+    )
+    return event.pk
+
+
 def main() -> None:
     day = timezone.localdate() + datetime.timedelta(days=10)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(6)))
@@ -87,8 +125,10 @@ def main() -> None:
     EmailAddress.objects.bulk_create(
         EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in racers
     )
+    street = street_drive(start + datetime.timedelta(days=2), people)
     print(json.dumps({
         "event": event.pk,
+        "street_event": street,
         "signups": Signup.objects.filter(shift__event=event).count(),
         "race_shift": race_shift.pk,
         "organizer_session": session_for(organizer),

@@ -98,10 +98,16 @@ def parse_decimal(text: str, *, largest: Decimal | int, smallest: Decimal | int 
 
 def _number_length_guard(field: forms.Field):
     parse = field.to_python
+    # Decimals are written plainly ("36.8081"): exponents ("1e999999999") are refused before
+    # any arithmetic, which would overflow Python's decimal context.
+    plain_only = isinstance(field, forms.DecimalField | forms.FloatField)
 
     def to_python(value):
         if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_LENGTH:
             raise ValidationError(_("That number is too long."), code="too_long")
+        if plain_only and isinstance(value, str) and value.strip() and not DECIMAL_TEXT.match(
+                value.strip()):
+            raise ValidationError(_("Enter a number, like 36.8081."), code="invalid")
         number = parse(value)
         finite = number.is_finite() if isinstance(number, Decimal) else (
             not isinstance(number, float) or math.isfinite(number))

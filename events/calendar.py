@@ -117,6 +117,15 @@ def _has_coordinates(place: Place) -> bool:
     return -90 <= place.latitude <= 90 and -180 <= place.longitude <= 180
 
 
+def shift_place(shift, *, private: bool) -> Place:
+    """Where the shift is, as a file for this reader may say it: a site that keeps its
+    address for the people signed up there (``Site.address_private``) is only named, without
+    address or coordinates, in what goes to anyone else (a public download)."""
+    if not private and shift.site_id is not None and shift.site.address_private:
+        return Place(name=shift.site.name, address="")
+    return shift.place
+
+
 def _add_place(vevent: Event, place: Place) -> None:
     if str(place):
         vevent.add("location", single_line(str(place)))
@@ -146,7 +155,7 @@ def _shift_vevent(shift, *, uid: str, sequence: int, stamp: datetime.datetime,
         description=_text("\n\n".join(lines)),
         url=event_url(event),
     )
-    _add_place(vevent, shift.place)
+    _add_place(vevent, shift_place(shift, private=private))
     return vevent
 
 

@@ -104,7 +104,7 @@ def shift_ics(request, pk: int):
     with the e-mailed invite instead of adding a second copy)."""
     shift = get_object_or_404(
         Shift.objects.filter(event__in=selectors.visible_events(user=request.user))
-        .select_related("event", "event__contact"),
+        .select_related("event", "event__contact", "site"),
         pk=pk,
     )
     signup = None
@@ -146,7 +146,7 @@ def personal_feed(request, token: str):
         Signup.objects.filter(volunteer=user, status=Signup.Status.CONFIRMED,
                               shift__ends_at__gte=since, shift__is_cancelled=False)
         .exclude(shift__event__status=Event.Status.CANCELLED)
-        .select_related("shift", "shift__event", "shift__event__contact")
+        .select_related("shift", "shift__event", "shift__event__contact", "shift__site")
         .order_by("shift__starts_at", "pk")[:FEED_LIMIT]
     )
     rsvps = list(
@@ -173,7 +173,7 @@ def organizer_feed(request, token: str, pk: int):
     user = _organizer_feed_user(token)
     event = get_object_or_404(Event.objects.select_related("contact"), pk=pk)
     shifts = list(
-        selectors.shifts_with_fill(event.shifts.all())
+        selectors.shifts_with_fill(event.shifts.select_related("site"))
         .annotate(last_signup_change=Max("signups__updated_at"))
         .order_by("starts_at", "pk")
     )

@@ -14,7 +14,7 @@ from config.input_bounds import MAX_REMINDER_HOURS, MAX_REMINDERS, BoundedFormMi
 from volunteers.models import Role, User
 
 from . import recurrence
-from .models import Event, EventKind, Shift
+from .models import Event, EventKind, Shift, Site
 from .translated import SpanishFieldsForm
 
 
@@ -136,7 +136,7 @@ class ShiftForm(SpanishFieldsForm, ServiceValidatedModelForm):
     class Meta:
         model = Shift
         fields = [
-            "role", "title", "starts_at", "ends_at", "needed", "capacity", "min_age",
+            "role", "site", "title", "starts_at", "ends_at", "needed", "capacity", "min_age",
             "required_training", "notes", "title_es", "notes_es",
         ]
         labels = {"title_es": _("Title"), "notes_es": _("Notes")}
@@ -156,6 +156,9 @@ class ShiftForm(SpanishFieldsForm, ServiceValidatedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].help_text = zone_help()
+        current_site = self.instance.site_id if self.instance else None
+        self.fields["site"].queryset = Site.objects.filter(
+            Q(is_active=True) | Q(pk=current_site)).order_by("name")
         trainings = self.fields["required_training"]
         trainings.queryset = Event.objects.filter(kind=EventKind.TRAINING).exclude(
             status=Event.Status.CANCELLED

@@ -232,6 +232,17 @@ class Shift(Translated, models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     notes_es = models.TextField(_("notes in Spanish"), blank=True)
+    # A street collection shift stands at a site; its place then comes from the site.
+    site = models.ForeignKey(
+        "Site", verbose_name=_("collection site"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="shifts",
+    )
+    # Held for a team (a church youth group takes this corner): only its members may take
+    # its places. Changed only by events.holds, which also writes a HoldChange.
+    held_for = models.ForeignKey(
+        "volunteers.Team", verbose_name=_("held for team"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="held_shifts",
+    )
     is_cancelled = models.BooleanField(default=False)
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -260,7 +271,11 @@ class Shift(Translated, models.Model):
     @property
     def place(self) -> "Place":
         """Where volunteers go for this shift: the one source for pages, invites and
-        reminders (the event's venue today; a street collection site once sites exist)."""
+        reminders: its street collection site when it has one, else the event's venue."""
+        if self.site_id is not None:
+            site = self.site
+            return Place(name=site.name, address=site.address, latitude=site.latitude,
+                         longitude=site.longitude)
         event = self.event
         return Place(
             name=event.venue_name,
@@ -347,3 +362,181 @@ class FormToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} → {self.result_url}"
+
+
+class SiteKind(models.TextChoices):
+    SIDEWALK = "sidewalk", _("Sidewalk corner")
+    PRIVATE_LOT = "private_lot", _("Storefront or private lot (owner's permission)")
+    MEDIAN = "median", _("Median")
+    ROADWAY = "roadway", _("Roadway")
+
+
+# Standing in traffic is for adults: a median or roadway site asks 18+ unless set otherwise.
+ADULTS_ONLY_SITE_KINDS = (SiteKind.MEDIAN, SiteKind.ROADWAY)
+
+
+class Site(Translated, models.Model):
+    """A reusable street collection place: a corner, a storefront, a median. Shifts stand at
+    it; a retired site keeps its shifts and history but takes no new ones."""
+
+    TRANSLATED_FIELDS = ("safety_notes",)
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    address = models.CharField(_("cross streets or address"), max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    kind = models.CharField(_("site type"), max_length=20, choices=SiteKind.choices,
+                            default=SiteKind.SIDEWALK)
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=100, help_text=_("The city or county, e.g. Fresno.")
+    )
+    host_contact = models.CharField(
+        _("host contact"), max_length=300, blank=True,
+        help_text=_("For private property: who gave permission, and how to reach them."),
+    )
+    min_people = models.PositiveIntegerField(
+        _("minimum people"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACES)],
+        help_text=_("Nobody stands alone: 2 or more."),
+    )
+    max_people = models.PositiveIntegerField(
+        _("maximum people"), default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACES)],
+    )
+    min_age = models.PositiveIntegerField(
+        _("minimum age"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
+    safety_notes = models.TextField(_("safety notes"), blank=True)
+    safety_notes_es = models.TextField(_("safety notes in Spanish"), blank=True)
+    address_private = models.BooleanField(
+        _("show the address only to people signed up here"), default=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_people__gte=1), name="site_min_people_positive"),
+            models.CheckConstraint(condition=Q(max_people__gte=F("min_people")),
+                                   name="site_max_at_least_min"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180,
+                            longitude__lte=180),
+                name="site_on_the_globe",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PermitRequirement(models.Model):
+    """"Sites of this type, or in this jurisdiction, need a permit" (Fresno: medians; Clovis:
+    roadways and medians). A rule with both set matches sites that have both."""
+
+    kind = models.CharField(_("site type"), max_length=20, choices=SiteKind.choices, blank=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="") | ~Q(jurisdiction=""),
+                                   name="permit_requirement_names_something"),
+            models.UniqueConstraint(fields=["kind", "jurisdiction"],
+                                    name="permit_requirement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return " · ".join(filter(None, [self.get_kind_display(), self.jurisdiction]))
+
+
+def private_storage():
+    """Files no public URL reaches (settings.PRIVATE_MEDIA_ROOT)."""
+    from .private_files import PrivateStorage
+
+    return PrivateStorage()
+
+
+def permit_upload_to(instance, filename: str) -> str:
+    return f"permits/{timezone.now():%Y}/{filename}"
+
+
+class Permit(models.Model):
+    """A city's or county's permission to collect at some sites on some days and hours.
+    Its documents live in private storage (settings.PRIVATE_MEDIA_ROOT), served only to
+    organizers by a view that checks the role."""
+
+    authority = models.CharField(_("issuing authority"), max_length=200)
+    reference = models.CharField(_("reference"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    daily_start = models.TimeField(_("daily from"), null=True, blank=True)
+    daily_end = models.TimeField(_("daily until"), null=True, blank=True)
+    sites = models.ManyToManyField(Site, verbose_name=_("sites"), related_name="permits")
+    max_collectors = models.PositiveIntegerField(
+        _("most collectors at once"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACES)],
+    )
+    conditions = models.TextField(_("conditions"), blank=True)
+    document = models.FileField(_("permit document"), upload_to=permit_upload_to, blank=True,
+                                storage=private_storage)
+    insurance_certificate = models.FileField(
+        _("insurance certificate"), upload_to=permit_upload_to, blank=True,
+        storage=private_storage,
+    )
+    return_due = models.DateField(_("post-collection return due"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-valid_from", "reference"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__gte=F("valid_from")),
+                                   name="permit_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(daily_start__isnull=True, daily_end__isnull=True)
+                | Q(daily_start__isnull=False, daily_end__isnull=False,
+                    daily_end__gt=F("daily_start")),
+                name="permit_daily_hours_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.reference}"
+
+
+
+class HoldChange(models.Model):
+    """The history of a shift's team hold: who held it for which team, who released it."""
+
+    class Action(models.TextChoices):
+        HELD = "held", _("Held for a team")
+        RELEASED = "released", _("Released")
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="hold_changes")
+    team = models.ForeignKey("volunteers.Team", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                           blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.team_id} on {self.shift_id}"

@@ -70,7 +70,8 @@ def event_shift_days(*, event: Event, user) -> list[ShiftDay]:
     each of 300 rows.)"""
     from volunteers.selectors import trainings_for
 
-    shifts = list(shifts_with_fill(Shift.objects.filter(event=event))
+    shifts = list(shifts_with_fill(Shift.objects.filter(event=event)
+                                   .select_related("site", "held_for"))
                   .order_by("starts_at", "role", "pk"))
     training_ids = {shift.required_training_id for shift in shifts} - {None}
     # With the viewer's attendance and RSVP: the sign-up boxes say who may take what.

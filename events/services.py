@@ -36,7 +36,7 @@ EVENT_FIELDS = (
 EVENT_NOTIFY_FIELDS = ("starts_at", "ends_at", "venue_name", "address", "latitude", "longitude")
 SHIFT_FIELDS = (
     "role", "title", "starts_at", "ends_at", "needed", "capacity", "min_age",
-    "required_training", "notes", "title_es", "notes_es",
+    "required_training", "notes", "title_es", "notes_es", "site",
 )
 RSVP_KINDS = (EventKind.AWARENESS, EventKind.TRAINING, EventKind.MEETING)
 ACTIVE_SIGNUP = (Signup.Status.CONFIRMED, Signup.Status.WAITLISTED)
@@ -284,6 +284,16 @@ def _validate_shift(shift: Shift, event: Event) -> None:
         raise EventError(_("Choose a training event."), field="required_training")
 
 
+def _refuse_outside_permits(shift: Shift) -> None:
+    """A shift at a site that needs a permit must lie inside a valid permit (events/permits.py);
+    checked when a shift is created and when its site or times change."""
+    from .permits import shift_permit_refusal
+
+    refusal = shift_permit_refusal(shift)
+    if refusal:
+        raise EventError(refusal, field="site")
+
+
 @transaction.atomic
 def shift_create(*, event: Event, by: User | None, **fields) -> Shift:
     """Add a shift to an event that is not cancelled."""
@@ -293,6 +303,7 @@ def shift_create(*, event: Event, by: User | None, **fields) -> Shift:
         raise EventError(_("This event is cancelled; shifts cannot be added."))
     shift = Shift(event=event, **fields)
     _validate_shift(shift, event)
+    _refuse_outside_permits(shift)
     shift.save()
     return shift
 
@@ -311,9 +322,12 @@ def shift_update(*, shift: Shift, by: User | None, **fields) -> Shift:
     if shift.is_cancelled or shift.event.is_cancelled:
         raise EventError(_("This shift is cancelled and cannot be changed."))
     before = (shift.starts_at, shift.ends_at)
+    site_before = shift.site_id
     for name, value in fields.items():
         setattr(shift, name, value)
     _validate_shift(shift, shift.event)
+    if before != (shift.starts_at, shift.ends_at) or site_before != shift.site_id:
+        _refuse_outside_permits(shift)
     confirmed = Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED).count()
     if shift.capacity < confirmed:
         raise EventError(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views, views_rsvp
+from . import feeds, views, views_board, views_permits, views_rsvp, views_sites
 
 urlpatterns = [
     path("events/", views.event_list, name="event_list"),
@@ -26,12 +26,45 @@ urlpatterns = [
          name="organize_event_rsvp_walk_in"),
     path("organize/rsvps/<int:pk>/attendance/", views_rsvp.organize_event_rsvp_attendance,
          name="organize_event_rsvp_attendance"),
+    # Street bucket drives: the assignment board, holds, the grid form, the map (issue #9)
+    path("organize/events/<int:pk>/sites/", views_board.site_board_view, name="site_board"),
+    path("organize/events/<int:pk>/sites/shifts/<int:shift_pk>/", views_board.site_board_cell,
+         name="site_board_cell"),
+    path("organize/events/<int:pk>/sites/shifts/<int:shift_pk>/hold/",
+         views_board.site_board_hold, name="site_board_hold"),
+    path("organize/events/<int:pk>/sites/shifts/<int:shift_pk>/release/",
+         views_board.site_board_release, name="site_board_release"),
+    path("organize/events/<int:pk>/sites/grid/", views_board.drive_grid, name="drive_grid"),
+    path("organize/events/<int:pk>/map/", views_board.drive_map, name="drive_map"),
     path("organize/shifts/<int:pk>/", views.organize_shift_edit, name="organize_shift_edit"),
     path("organize/shifts/<int:pk>/cancel/", views.organize_shift_cancel,
          name="organize_shift_cancel"),
     path("organize/series/new/", views.organize_series_create, name="organize_series_create"),
     path("organize/series/<int:pk>/", views.organize_series_detail,
          name="organize_series_detail"),
+    # Street collection permits (issue #9)
+    path("organize/permits/", views_permits.permit_list, name="organize_permit_list"),
+    path("organize/permits/new/", views_permits.permit_create, name="organize_permit_create"),
+    path("organize/permits/<int:pk>/", views_permits.permit_edit, name="organize_permit_edit"),
+    path("organize/permits/<int:pk>/document/", views_permits.permit_download,
+         {"which": "document"}, name="organize_permit_document"),
+    path("organize/permits/<int:pk>/insurance/", views_permits.permit_download,
+         {"which": "insurance_certificate"}, name="organize_permit_insurance"),
+    path("organize/permits/rules/", views_permits.permit_requirement_add,
+         name="organize_permit_requirement_add"),
+    path("organize/permits/rules/<int:pk>/delete/", views_permits.permit_requirement_delete,
+         name="organize_permit_requirement_delete"),
+    # Street collection sites (issue #9)
+    path("organize/sites/", views_sites.organize_site_list, name="organize_site_list"),
+    path("organize/sites/new/", views_sites.organize_site_create, name="organize_site_create"),
+    path("organize/sites/import/", views_sites.organize_site_import,
+         name="organize_site_import"),
+    path("organize/sites.csv", views_sites.organize_site_export, name="organize_site_export"),
+    path("organize/sites/<int:pk>/", views_sites.organize_site_edit, name="organize_site_edit"),
+    path("organize/sites/<int:pk>/retire/", views_sites.organize_site_retire,
+         name="organize_site_retire"),
+    path("organize/sites/<int:pk>/restore/", views_sites.organize_site_restore,
+         name="organize_site_restore"),
     # Calendar files and feeds (issue #4)
     path("events/<int:pk>/calendar.ics", feeds.event_ics, name="event_ics"),
     path("shifts/<int:pk>/calendar.ics", feeds.shift_ics, name="shift_ics"),

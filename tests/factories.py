@@ -1,10 +1,11 @@
 import datetime
+from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from events.models import Event, EventKind, Shift, ShiftRole
+from events.models import Event, EventKind, Permit, Shift, ShiftRole, Site, SiteKind
 from volunteers.models import Role, RoleGrant, Signup, Team, TeamMembership, User
 
 PASSWORD = "a-long-test-password-1"
@@ -105,3 +106,41 @@ class SignupFactory(factory.django.DjangoModelFactory):
     volunteer = factory.SubFactory(UserFactory)
     status = Signup.Status.CONFIRMED
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    """A sidewalk corner in Fresno (lat ~36.8, lon ~-119.8), 2 to 4 people."""
+
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Blackstone & Shaw {n}, NE corner")
+    address = "N Blackstone Ave & E Shaw Ave, Fresno, CA"
+    latitude = factory.Sequence(lambda n: Decimal("36.808000") + Decimal(n % 500) / 10000)
+    longitude = factory.Sequence(lambda n: Decimal("-119.790000") - Decimal(n % 500) / 10000)
+    kind = SiteKind.SIDEWALK
+    jurisdiction = "Fresno"
+    min_people = 2
+    max_people = 4
+
+
+class PermitFactory(factory.django.DjangoModelFactory):
+    """Valid from 30 days ago to 30 days ahead, all day, no collector cap.
+    Pass sites=[site, ...] to cover sites."""
+
+    class Meta:
+        model = Permit
+        skip_postgeneration_save = True
+
+    authority = "City of Fresno"
+    reference = factory.Sequence(lambda n: f"SP-{n:04d}")
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    daily_start = None
+    daily_end = None
+    max_collectors = None
+
+    @factory.post_generation
+    def sites(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.sites.set(extracted)

@@ -77,6 +77,8 @@ PK_OBJECTS = [
     ("series", "events.EventSeries"), ("message", "volunteers.Message"),
     ("signup", "volunteers.Signup"), ("shift", "events.Shift"), ("team", "volunteers.Team"),
     ("event", "events.Event"), ("organizer_feed", "events.Event"),
+    ("permit_requirement", "events.PermitRequirement"), ("permit", "events.Permit"),
+    ("organize_site", "events.Site"), ("site_board", "events.Event"), ("drive_", "events.Event"),
 ]
 
 
@@ -96,6 +98,8 @@ class Demo:
         rsvp = Rsvp.objects.first()
         self.rsvp = rsvp
         self.member = self.team.members.exclude(pk=self.captain.pk).first()
+        # The street drive's board cells: a shift at a site.
+        self.site_shift = Shift.objects.filter(site__isnull=False).order_by("pk").first()
 
     def object_pk(self, name: str) -> int | None:
         chosen = {"events.Rsvp": self.rsvp, "volunteers.Signup": self.signup,
@@ -111,6 +115,9 @@ class Demo:
         return None
 
     def kwargs(self, name: str, params: list[str]) -> dict | None:
+        if name.startswith(("site_board", "drive_")):
+            street = {"pk": self.site_shift.event_id, "shift_pk": self.site_shift.pk}
+            return {param: street[param] for param in params}
         values = {
             "event_pk": self.event.pk, "shift_pk": self.shift.pk,
             "user_pk": self.member.pk if self.member else self.captain.pk,

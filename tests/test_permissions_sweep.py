@@ -41,12 +41,33 @@ def kwargs_for(name: str, params: list[str]) -> dict:
         objects["pk"] = shift.pk
     elif name.startswith("signup"):
         objects["pk"] = signup.pk
+    elif name.startswith(("site_board", "drive_")):
+        from tests.factories import ShiftFactory, SiteFactory
+
+        objects["pk"] = drive.pk
+        at_site = (drive.shifts.filter(site__isnull=False).first()
+                   or ShiftFactory(event=drive, site=SiteFactory()))
+        objects["shift_pk"] = at_site.pk
     elif name.startswith("organize_series"):
         objects["pk"] = EventSeries.objects.first().pk
     elif name.startswith("message"):
         objects["pk"] = Message.objects.first().pk
     elif name.startswith("team"):
         objects["pk"] = team.pk
+    elif name.startswith("organize_site_"):
+        from events.models import Site
+        from tests.factories import SiteFactory
+
+        objects["pk"] = (Site.objects.first() or SiteFactory()).pk
+    elif name.startswith("organize_permit_requirement"):
+        from events.models import PermitRequirement
+
+        objects["pk"] = PermitRequirement.objects.get_or_create(jurisdiction="Clovis")[0].pk
+    elif name.startswith("organize_permit_"):
+        from events.models import Permit
+        from tests.factories import PermitFactory
+
+        objects["pk"] = (Permit.objects.first() or PermitFactory()).pk
     return {param: objects[param] for param in params}
 
 

@@ -121,6 +121,20 @@ def build_world() -> dict:
         title="Privacy Meeting", contact=w["contact"],
     )
     w["message"] = Message.objects.filter(recipient=w["outsider"]).first()
+
+    # A street corner held for the team: people on it see its captains' phones.
+    from events.holds import shift_hold
+    from events.models import PermitRequirement
+    from tests.factories import PermitFactory, SiteFactory
+
+    w["site"] = SiteFactory(name="Privacy Corner")
+    w["permit"] = PermitFactory(sites=[w["site"]])
+    w["permit_rule"] = PermitRequirement.objects.create(kind="median", jurisdiction="Fresno")
+    w["site_shift"] = ShiftFactory(event=w["event"], capacity=6, needed=2, site=w["site"],
+                                   starts_at=w["event"].starts_at + datetime.timedelta(hours=8))
+    shift_hold(shift=w["site_shift"], team=w["team"], by=w["organizer"])
+    sign("member2", "site_shift")
+    w["site_team_signup"] = sign("volunteer", "site_shift", by="captain", team="team")
     return w
 
 
@@ -147,6 +161,14 @@ def allowed_strings(w: dict, viewer) -> set[str]:
     ).values_list("shift__event__contact", flat=True)
     for contact in {w[key] for key in PEOPLE if w[key].pk in set(contacts)}:
         allowed.update([contact.phone, contact.email])
+    # On a street shift: the captains of the team holding it, or of the team it was taken
+    # through, with their phone (whom to call at the corner).
+    street = Signup.objects.filter(volunteer=viewer, status=Signup.Status.CONFIRMED,
+                                   shift__site__isnull=False)
+    teams = {team for pair in street.values_list("shift__held_for", "team") for team in pair}
+    for membership in TeamMembership.objects.filter(team_id__in=teams - {None},
+                                                    is_captain=True).select_related("user"):
+        allowed.update([membership.user.phone, membership.user.email])
     return allowed
 
 
@@ -184,12 +206,15 @@ def objects_by_collection(w: dict) -> dict[str, list]:
         "teams": [w["team"], w["other_team"]],
         "invitations": [w["invitation"], w["ghost_invitation"]],
         "events": [w["event"], w["awareness"]],
-        "shifts": [w["shift"], w["other_shift"]],
+        "shifts": [w["shift"], w["other_shift"], w["site_shift"]],
         "signups": [w[k] for k in ("team_signup", "personal_signup", "former_signup",
                                    "cancelled_signup")],
         "series": [w["series"]],
         "messages": [w["message"]],
         "rsvps": rsvps,
+        "sites": [w["site"]],
+        "permits": [w["permit"]],
+        "rules": [w["permit_rule"]],
     }
 
 
@@ -199,7 +224,7 @@ def candidates(route: str, name: str, param: str, w: dict, viewer) -> list:
         return [getattr(viewer, "calendar_token", None) or "not-a-token"]
     by_param = {
         "event_pk": [w["event"].pk],
-        "shift_pk": [w["shift"].pk, w["other_shift"].pk],
+        "shift_pk": [w["shift"].pk, w["other_shift"].pk, w["site_shift"].pk],
         "user_pk": [w["volunteer"].pk],
         "invitation_pk": [w["invitation"].pk, w["ghost_invitation"].pk],
     }

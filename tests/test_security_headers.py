@@ -64,7 +64,7 @@ def test_csp_on_anonymous_pages_allows_no_inline_or_eval(client, pages, name):
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
     assert policy["form-action"] == ["'self'"]
-    assert policy["img-src"] == ["'self'", "data:"]
+    assert policy["img-src"] == ["'self'", "data:", "https://tile.openstreetmap.org"]
 
 
 @pytest.mark.parametrize("name", VOLUNTEER_PAGES)
@@ -131,15 +131,17 @@ def test_templates_hold_no_inline_code_or_styles():
     assert found == []
 
 
-def test_csp_img_src_takes_extra_hosts_from_the_environment():
+def test_csp_img_src_takes_the_tile_server_and_extra_hosts_from_the_environment():
     result = manage_shell(
         "from django.conf import settings; "
         "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])",
+        MAP_TILE_URL="https://tiles.example.net/{z}/{x}/{y}.png",
         CSP_IMG_SRC_EXTRA="https://tile.example.org,https://maps.example.org",
     )
 
     assert result.stdout.strip().splitlines()[-1] == (
-        "[\"'self'\", 'data:', 'https://tile.example.org', 'https://maps.example.org']"
+        "[\"'self'\", 'data:', 'https://tiles.example.net', 'https://tile.example.org', "
+        "'https://maps.example.org']"
     )
 
 

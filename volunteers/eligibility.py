@@ -1,7 +1,8 @@
 """Which shifts a volunteer can take, said before they click: the rules of
-``services.signups.eligibility_refusal`` (closed, age, training, overlap), evaluated for a
-whole page of shifts from a constant number of queries, each refusal paired with what to do
-about it (confirm being 18+ in place, RSVP to the training, look at My shifts).
+``services.signups.eligibility_refusal`` (closed, held for a team, age, training, overlap),
+evaluated for a whole page of shifts from a constant number of queries, each refusal paired
+with what to do about it (confirm being 18+ in place, RSVP to the training, look at My
+shifts).
 
 The sign-up service stays the authority: it checks again, with the shift locked, when the
 button is pressed. This module only reads.
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from events.models import Event, Shift
 
-from .models import ADULT_AGE, Signup
+from .models import ADULT_AGE, Signup, TeamMembership
 from .selectors import overlapping_signups, trainings_for
 from .services.signups import closed_reason
 
@@ -28,6 +29,7 @@ class Need:
     TOO_YOUNG = "too_young"
     TRAINING = "training"  # required training not attended (``training`` says which)
     OVERLAP = "overlap"  # already holds a place at that time (``clash`` says where)
+    HELD = "held"  # held for a team the viewer is not a member of (``team`` says which)
 
 
 AGE_NEEDS = (Need.CONFIRM_ADULT, Need.BIRTH_DATE, Need.TOO_YOUNG)
@@ -40,21 +42,28 @@ class Blocker:
     training: Event | None = None
     clash: Signup | None = None
     closed: str = ""
+    team: str = ""
 
 
 class Eligibility:
-    """The viewer's standing on a set of shifts. Two queries at most, whatever their
+    """The viewer's standing on a set of shifts. Three queries at most, whatever their
     number: the required trainings with the viewer's attendance (skipped when the shifts
-    already carry them, as ``events.selectors.event_shift_days`` loads them) and the
-    viewer's places that overlap the span of the shifts."""
+    already carry them, as ``events.selectors.event_shift_days`` loads them), the
+    viewer's places that overlap the span of the shifts, and, when a shift is held for a
+    team, the viewer's teams."""
 
     def __init__(self, user, shifts: list[Shift], *, now: datetime.datetime | None = None):
         self.user = user
         self.now = now or timezone.now()
         self.trainings: dict[int, Event] = {}
         self.clashes: list[Signup] = []
+        self.team_ids: set[int] = set()
         if not user.is_authenticated or not shifts:
             return
+        if any(shift.held_for_id for shift in shifts):
+            self.team_ids = set(
+                TeamMembership.objects.filter(user=user).values_list("team_id", flat=True)
+            )
         missing = set()
         for shift in shifts:
             if not shift.required_training_id:
@@ -79,7 +88,13 @@ class Eligibility:
         closed = closed_reason(shift, now=self.now)
         if closed:
             return Blocker(Need.CLOSED, closed=closed)
-        return self.age_blocker(shift) or self.training_blocker(shift) or self.overlap(shift)
+        return (self.held_blocker(shift) or self.age_blocker(shift)
+                or self.training_blocker(shift) or self.overlap(shift))
+
+    def held_blocker(self, shift: Shift) -> Blocker | None:
+        if shift.held_for_id is None or shift.held_for_id in self.team_ids:
+            return None
+        return Blocker(Need.HELD, team=shift.held_for.name)
 
     def age_blocker(self, shift: Shift) -> Blocker | None:
         min_age = shift.min_age

@@ -24,7 +24,12 @@ class TeamForm(BoundedFormMixin, forms.ModelForm):
 
 
 def shift_choice_label(shift: Shift) -> str:
-    return f"{shift.event.localized.title} — {shift.label}, {shift_when(shift)}"
+    label = f"{shift.event.localized.title} — {shift.label}, {shift_when(shift)}"
+    if shift.site_id and Shift.site.is_cached(shift):
+        label = f"{label} · {shift.site.name}"
+    if shift.held_for_id and Shift.held_for.is_cached(shift):
+        label = _("Held for %(team)s: %(shift)s") % {"team": shift.held_for.name, "shift": label}
+    return label
 
 
 class ShiftChoiceField(forms.ModelChoiceField):

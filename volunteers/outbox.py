@@ -111,6 +111,18 @@ def rsvp_withdrawn(rsvp) -> None:
     _queue([_for_rsvp(Kind.RSVP_CANCELLED, rsvp)])
 
 
+def site_retired(signups: list, *, site, at: datetime.datetime) -> None:
+    """A collection site was retired (``at``): one message to each live sign-up on its
+    coming shifts. No invite: the shift itself has not changed (yet)."""
+    stamp = at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    _queue([
+        Message(kind=Kind.SITE_RETIRED, recipient_id=signup.volunteer_id, signup_id=signup.pk,
+                event_id=signup.shift.event_id,
+                dedupe_key=f"{Kind.SITE_RETIRED}:signup={signup.pk}:site={site.pk}:at={stamp}")
+        for signup in signups
+    ])
+
+
 def welcome(user) -> None:
     """A volunteer confirmed their e-mail address: one welcome, ever."""
     _queue([Message(kind=Kind.WELCOME, recipient_id=user.pk,
@@ -146,6 +158,25 @@ def organizer_message_queue(organizer_message, *, recipient_ids: list[int]) -> N
                 dedupe_key=f"{Kind.ORGANIZER_MESSAGE}:id={organizer_message.pk}:user={user_id}")
         for user_id in recipient_ids
     ])
+
+
+def shift_held(hold_change, *, recipient_ids: list[int]) -> None:
+    """An organizer held a shift for a team (``events.holds``): one email per captain."""
+    _queue([_for_hold(Kind.SHIFT_HELD, hold_change, user_id) for user_id in recipient_ids])
+
+
+def hold_released(hold_change, *, recipient_ids: list[int]) -> None:
+    """A team's hold on a shift was released: its captains and the people signed up through
+    the team on that shift (their sign-ups stay) hear of it."""
+    _queue([_for_hold(Kind.HOLD_RELEASED, hold_change, user_id) for user_id in recipient_ids])
+
+
+def _for_hold(kind: str, hold_change, user_id: int) -> Message:
+    return Message(
+        kind=kind, recipient_id=user_id, event_id=hold_change.shift.event_id,
+        context={"hold_change": hold_change.pk},
+        dedupe_key=f"{kind}:hold={hold_change.pk}:user={user_id}",
+    )
 
 
 def organizer_digests_queue(*, now: datetime.datetime | None = None) -> int:

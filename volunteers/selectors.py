@@ -127,7 +127,7 @@ def overlapping_signups(*, user, starts_at, ends_at) -> list[Signup]:
 
 def shift_for_partial(shift_pk: int) -> Shift:
     return shifts_with_fill(
-        Shift.objects.filter(pk=shift_pk).select_related("event__contact")
+        Shift.objects.filter(pk=shift_pk).select_related("event__contact", "site", "held_for")
     ).get()
 
 
@@ -150,7 +150,7 @@ def my_shifts(*, user: User, now=None) -> MyShifts:
     signups = with_waitlist_position(
         Signup.objects.filter(volunteer=user)
         .filter(Q(status__in=ACTIVE) | Q(hours_override__isnull=False))
-        .select_related("shift__event__contact", "team")
+        .select_related("shift__event__contact", "shift__site", "shift__held_for", "team")
         .order_by("shift__starts_at", "pk")
     )
     upcoming, past = [], []
@@ -163,6 +163,7 @@ def my_shifts(*, user: User, now=None) -> MyShifts:
             past.append(signup)
             total += signup.hours
     past.reverse()
+    with_crew(upcoming, user=user)
     rsvps_upcoming, rsvps_past = [], []
     rsvps = (
         Rsvp.objects.filter(user=user)
@@ -179,6 +180,67 @@ def my_shifts(*, user: User, now=None) -> MyShifts:
     rsvps_past.reverse()
     return MyShifts(upcoming=upcoming, past=past, total_hours=total,
                     rsvps_upcoming=rsvps_upcoming, rsvps_past=rsvps_past)
+
+
+def first_name(person: User) -> str:
+    """What teammates see of each other: the first word of the display name (never the
+    e-mail address); "" when the person has set no name."""
+    words = (person.display_name or "").split()
+    return words[0] if words else ""
+
+
+@dataclass(frozen=True)
+class Captain:
+    name: str
+    phone: str
+    team: str
+
+
+def with_crew(signups: list[Signup], *, user: User) -> list[Signup]:
+    """On each of the person's own sign-ups, whom they stand with: ``teammates`` (first
+    names of the others confirmed on the same shift), ``unnamed_teammates`` (how many more
+    have set no name) and ``captains`` (name and phone of the captains of the team holding
+    the shift, or of the team the sign-up was made through). Teammates and phones are for
+    people confirmed on the shift only; a waiting place gets empty lists. Two queries."""
+    confirmed = [s for s in signups if s.status == Signup.Status.CONFIRMED]
+    for signup in signups:
+        signup.teammates, signup.unnamed_teammates, signup.captains = [], 0, []
+    if not confirmed:
+        return signups
+    by_shift: dict[int, list[Signup]] = {}
+    for signup in confirmed:
+        by_shift.setdefault(signup.shift_id, []).append(signup)
+    others = (
+        Signup.objects.filter(shift_id__in=list(by_shift), status=Signup.Status.CONFIRMED)
+        .exclude(volunteer=user)
+        .select_related("volunteer")
+        .order_by("confirmed_at", "pk")
+    )
+    for other in others:
+        name = first_name(other.volunteer)
+        for signup in by_shift[other.shift_id]:
+            if name:
+                signup.teammates.append(name)
+            else:
+                signup.unnamed_teammates += 1
+    team_ids = {s.shift.held_for_id or s.team_id for s in confirmed} - {None}
+    if team_ids:
+        captains: dict[int, list[Captain]] = {}
+        memberships = (
+            TeamMembership.objects.filter(team_id__in=team_ids, is_captain=True)
+            .exclude(user=user)
+            .select_related("user", "team")
+            .order_by("team_id", "joined_at", "pk")
+        )
+        for membership in memberships:
+            captains.setdefault(membership.team_id, []).append(
+                Captain(name=membership.user.name, phone=membership.user.phone,
+                        team=membership.team.name)
+            )
+        for signup in confirmed:
+            team_id = signup.shift.held_for_id or signup.team_id
+            signup.captains = captains.get(team_id, [])
+    return signups
 
 
 # --- Teams ------------------------------------------------------------------------------
@@ -222,6 +284,32 @@ def team_upcoming_shifts() -> QuerySet[Shift]:
         )
         .select_related("event")
         .order_by("starts_at", "event_id", "pk")
+    )
+
+
+def team_signup_shifts(team: Team) -> QuerySet[Shift]:
+    """What a captain may sign ``team`` up for: the upcoming shifts held for the team first,
+    then the open ones; shifts held for another team are left out."""
+    return (
+        team_upcoming_shifts()
+        .filter(Q(held_for__isnull=True) | Q(held_for=team))
+        .select_related("site", "held_for")
+        .annotate(held_here=Exists(Team.objects.filter(pk=team.pk, held_shifts=OuterRef("pk"))))
+        .order_by("-held_here", "starts_at", "event_id", "pk")
+    )
+
+
+def team_held_shifts(team: Team, *, now=None) -> list[Shift]:
+    """The upcoming shifts held for ``team``, with event, site and fill counts (``confirmed
+    _count`` of ``needed``): one query, for the team page."""
+    now = now or timezone.now()
+    return list(
+        shifts_with_fill(
+            Shift.objects.filter(held_for=team, ends_at__gt=now, is_cancelled=False)
+            .exclude(event__status=Event.Status.CANCELLED)
+        )
+        .select_related("event", "site")
+        .order_by("starts_at", "pk")
     )
 
 

@@ -147,6 +147,9 @@ class ShiftRows:
             "my_shifts": gettext("My shifts"),
             "see_above": gettext("Not open to you yet: see what to do above"),
             "add_to_calendar": gettext("Add to my calendar"),
+            "held_for": gettext("Held for %(team)s"),
+            "held": gettext("This corner is held for %(team)s."),
+            "held_join": gettext("To stand here, ask that team's captain to invite you."),
         }
 
     @cached_property
@@ -182,6 +185,9 @@ class ShiftRows:
         need = blocker.need
         if need == Need.CLOSED:
             return f'<p class="meta">{escape(blocker.closed)}</p>'
+        if need == Need.HELD:
+            return (f'<p class="meta">{words["held"] % {"team": escape(blocker.team)}} '
+                    f'{words["held_join"]}</p>')
         if need in AGE_NEEDS:
             html = f'<p class="meta">{words["min_age"] % {"age": blocker.min_age}}'
             if need == Need.BIRTH_DATE:
@@ -310,6 +316,16 @@ class ShiftRows:
                          "</button></form>")
         return mark_safe(html + "</div>")  # noqa: S308 (values escaped above)
 
+    def site_line(self, shift, my_signup: Signup | None) -> str:
+        """The shift's site (escaped): its name, and its address unless the site keeps it for
+        the people signed up there (``Site.address_private``) and the viewer is not one."""
+        site = shift.site
+        line = escape(site.name)
+        mine = my_signup is not None and my_signup.status in ACTIVE
+        if site.address and (mine or not site.address_private):
+            line += f" · {escape(site.address)}"
+        return line
+
     def event_rows(self, rows, needs) -> SafeString:
         """The ``<li>`` of each ``(shift, my_signup)`` of a day on the event page; what
         ``needs`` (events.selectors.Requirements) says once for all is not repeated."""
@@ -331,6 +347,12 @@ class ShiftRows:
             if shift.required_training_id and not needs.training:
                 badge += (f' · <a href="#training-{shift.required_training_id}">'
                           f'{badges["training"]}</a>')
+            if shift.held_for_id:
+                team = escape(shift.held_for.name)
+                badge += (f' <span class="badge badge-held">'
+                          f'{self.wording["held_for"] % {"team": team}}</span>')
+            if shift.site_id:
+                badge += f"<br><small>{self.site_line(shift, my_signup)}</small>"
             notes = localized(shift, "notes")
             if notes:
                 badge += f"<br><small>{escape(notes)}</small>"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("organize/roles/", accounts.role_list, name="role_list"),
     # Sign-ups, teams, check-in and the shift board (issue #3)
     path("shifts/<int:pk>/signup/", signups.shift_signup, name="shift_signup"),
+    path("shifts/<int:pk>/", signups.shift_detail, name="shift_detail"),
     path("signups/<int:pk>/cancel/", signups.my_signup_cancel, name="signup_cancel"),
     path("my/shifts/", signups.my_shifts, name="my_shifts"),
     path("my/rsvps/<int:pk>/cancel/", signups.my_rsvp_cancel, name="rsvp_cancel"),

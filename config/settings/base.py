@@ -2,6 +2,7 @@
 README's configuration table lists each of them."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -157,6 +158,14 @@ TIME_ZONE = env_str("TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
 
+# Map tiles for the drive map (Leaflet): any XYZ tile server. Its origin is let into the
+# Content-Security-Policy's img-src below. When tiles cannot load, the map page still lists
+# every site with the same colours.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+_tiles = urlsplit(MAP_TILE_URL)
+MAP_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else ""
+
 # Content-Security-Policy (django-csp 4): scripts and styles only from Rally's own files,
 # no inline code, no eval (htmx runs with allowEval off, see templates/base.html). Emails
 # are not web pages and are not covered. CSP_IMG_SRC_EXTRA adds image hosts (map tiles).
@@ -165,7 +174,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *env_list("CSP_IMG_SRC_EXTRA", [])],
+        "img-src": ["'self'", "data:", *filter(None, [MAP_TILE_ORIGIN]),
+                    *env_list("CSP_IMG_SRC_EXTRA", [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -178,6 +188,9 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded permits and insurance certificates: outside any public URL, served to organizers
+# only through a view that checks the role (events/views_permits.py).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -438,6 +438,32 @@ def _going(shift, volunteer):
     return event_services.rsvp_create(event=training, user=volunteer)
 
 
+def _held_for_captain(shift, volunteer):
+    from events.holds import shift_hold
+    from tests.factories import SiteFactory, TeamMembershipFactory
+
+    shift.site = SiteFactory()
+    shift.save()
+    team = TeamMembershipFactory(user=volunteer, is_captain=True).team
+    return shift_hold(shift=shift, team=team, by=organizer())
+
+
+def _hold_released(shift, volunteer):
+    from events.holds import shift_release
+
+    shift_release(shift=_held_for_captain(shift, volunteer), by=organizer())
+
+
+def _site_retired(shift, volunteer):
+    from events.sites import site_retire
+    from tests.factories import SiteFactory
+
+    shift.site = SiteFactory()
+    shift.save()
+    _holder(shift, volunteer)
+    site_retire(site=shift.site, by=organizer())
+
+
 SCENARIOS = {
     Kind.WELCOME: _welcomed,
     Kind.CONFIRMATION: _holder,
@@ -452,6 +478,9 @@ SCENARIOS = {
         _holder(shift, v), event_services.shift_cancel(shift=shift, by=None)),
     Kind.DIGEST: _digest,
     Kind.ORGANIZER_MESSAGE: _written_to,
+    Kind.SHIFT_HELD: _held_for_captain,
+    Kind.HOLD_RELEASED: _hold_released,
+    Kind.SITE_RETIRED: _site_retired,
     Kind.RSVP_CONFIRMATION: _going,
     Kind.RSVP_CANCELLED: lambda shift, v: event_services.rsvp_cancel(
         event=_going(shift, v).event, user=v),

@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,9 @@ class Kind(models.TextChoices):
     RSVP_CONFIRMATION = "rsvp_confirmation", _("RSVP confirmation")
     RSVP_CANCELLED = "rsvp_cancelled", _("RSVP withdrawn")
     ORGANIZER_MESSAGE = "organizer_message", _("Message from an organizer")
+    SHIFT_HELD = "shift_held", _("Shift held for a team (to its captains)")
+    HOLD_RELEASED = "hold_released", _("A team's hold on a shift was released")
+    SITE_RETIRED = "site_retired", _("The collection site of a shift was retired")
     # Account emails (django-allauth's, through volunteers.adapters): the value is the name
     # of allauth's template, rendered from templates/account/email/<kind>_*.
     EMAIL_CONFIRMATION_SIGNUP = "email_confirmation_signup", _("Confirm a new account's address")
@@ -152,6 +156,76 @@ def _account_active(message, now) -> str | None:
     return None
 
 
+# --- A retired collection site (events.sites.site_retire): one message per sign-up. ----
+
+
+def _site_still_retired(message, now) -> str | None:
+    signup = message.signup
+    if signup is None or signup.status not in (Signup.Status.CONFIRMED,
+                                               Signup.Status.WAITLISTED):
+        return "The volunteer is no longer on the shift."
+    shift = signup.shift
+    if shift.is_cancelled or shift.event.is_cancelled:
+        return "The shift is cancelled."
+    if shift.site is None or shift.site.is_active:
+        return "The shift is no longer at a retired site."
+    return None
+
+
+def _site_context(message) -> dict:
+    return {"site": message.signup.shift.site}
+
+
+# --- Team holds on shifts (events.holds): the message names its HoldChange. ------------
+
+
+def message_hold_change(message):
+    from events.models import HoldChange
+
+    cached = getattr(message, "_hold_change", None)
+    if cached is None:
+        cached = message._hold_change = (
+            HoldChange.objects.select_related("shift__event", "shift__site", "team")
+            .filter(pk=(message.context or {}).get("hold_change")).first()
+        )
+    return cached
+
+
+def _still_held(message, now) -> str | None:
+    change = message_hold_change(message)
+    if change is None:
+        return "The hold no longer exists."
+    if change.shift.held_for_id != change.team_id:
+        return "The shift is no longer held for this team."
+    if change.shift.is_cancelled or change.shift.event.is_cancelled:
+        return "The shift is cancelled."
+    return None
+
+
+def _hold_exists(message, now) -> str | None:
+    if message_hold_change(message) is None:
+        return "The hold no longer exists."
+    return None
+
+
+def _hold_context(message) -> dict:
+    change = message_hold_change(message)
+    if change is None:
+        return {}
+    from django.urls import reverse
+
+    from events.calendar import map_url
+
+    shift = change.shift
+    return {
+        "hold": change, "team": change.team, "shift": shift, "place": shift.place,
+        "map_url": map_url(shift.place),
+        "team_signup_url": settings.SITE_URL + reverse("team_signup", args=[change.team_id]),
+        "team_signed_up": Signup.objects.filter(
+            shift=shift, team_id=change.team_id, status=Signup.Status.CONFIRMED).count(),
+    }
+
+
 # --- RSVPs: the message names the event and the person; their RSVP is unique per pair. ----
 
 
@@ -241,6 +315,9 @@ RULES: dict[str, Rule] = {
                               context=_rsvp_context, calendar=_rsvp_invite),
     Kind.ORGANIZER_MESSAGE: Rule(reason_not_to_send=_organizer_message_exists,
                                  context=_organizer_message_context),
+    Kind.SHIFT_HELD: Rule(reason_not_to_send=_still_held, context=_hold_context),
+    Kind.HOLD_RELEASED: Rule(reason_not_to_send=_hold_exists, context=_hold_context),
+    Kind.SITE_RETIRED: Rule(reason_not_to_send=_site_still_retired, context=_site_context),
     Kind.EMAIL_CONFIRMATION_SIGNUP: Rule(account=True, reason_not_to_send=_address_unconfirmed),
     Kind.EMAIL_CONFIRMATION: Rule(account=True, reason_not_to_send=_address_unconfirmed),
     Kind.PASSWORD_RESET_KEY: Rule(account=True, reason_not_to_send=_account_active),

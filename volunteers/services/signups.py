@@ -25,7 +25,7 @@ from events.dates import local_format, time_range
 from events.models import Event, Rsvp, Shift
 
 from .. import outbox
-from ..models import ADULT_AGE, Signup, SignupChange, Team, User
+from ..models import ADULT_AGE, Signup, SignupChange, Team, TeamMembership, User
 from ..rules import captains_signup, is_organizer, is_team_captain
 
 ACTIVE = (Signup.Status.CONFIRMED, Signup.Status.WAITLISTED)
@@ -201,6 +201,38 @@ def _overlap_refusal(
     ) % values
 
 
+def held_refusal(shift: Shift, volunteer: User, *, yourself: bool,
+                 member: bool | None = None) -> str | None:
+    """A shift held for a team (``Shift.held_for``) takes only that team's members: themselves
+    or through their captain. ``member`` may be given when the caller already knows."""
+    if shift.held_for_id is None:
+        return None
+    if member is None:
+        member = TeamMembership.objects.filter(team_id=shift.held_for_id,
+                                               user=volunteer).exists()
+    if member:
+        return None
+    values = {"team": shift.held_for.name, "name": volunteer.name}
+    if yourself:
+        return _("This corner is held for %(team)s.") % values
+    return _(
+        "This corner is held for %(team)s, and %(name)s is not a member. Release the hold, "
+        "or invite %(name)s to %(team)s first."
+    ) % values
+
+
+def permit_cap_refusal(shift: Shift) -> str | None:
+    """Would one more confirmed collector on ``shift`` exceed a covering permit's cap?
+    (events.permits decides; a shift away from any site never asks.)"""
+    if shift.site_id is None:
+        return None
+    try:
+        from events.permits import permit_cap_refusal as refusal_for
+    except ImportError:  # pragma: no cover (the permits module is optional while it lands)
+        return None
+    return refusal_for(shift)
+
+
 def _first_refusal(
     shift: Shift,
     volunteer: User,
@@ -211,7 +243,9 @@ def _first_refusal(
     waive_training: bool = False,
 ) -> SignupError | None:
     yourself = by.pk == volunteer.pk
-    refusal = closed_reason(shift, now=now) or _age_refusal(shift, volunteer, yourself=yourself)
+    refusal = (closed_reason(shift, now=now)
+               or held_refusal(shift, volunteer, yourself=yourself)
+               or _age_refusal(shift, volunteer, yourself=yourself))
     if refusal:
         return SignupError(refusal)
     if not waive_training:
@@ -242,7 +276,7 @@ def _lock_shifts(*pks: int) -> dict[int, Shift]:
     """Lock the shift rows in ascending pk order (one order everywhere: no deadlocks)."""
     shifts = (
         Shift.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("event", "event__contact", "required_training")
+        .select_related("event", "event__contact", "required_training", "held_for", "site")
         .filter(pk__in=sorted(set(pks)))
         .order_by("pk")
     )
@@ -280,6 +314,8 @@ def _fill_from_waitlist(shift: Shift, *, now: datetime.datetime, reason: str) ->
         .order_by("waitlisted_at", "pk")[:free]
     )
     for signup in waiting:
+        if permit_cap_refusal(shift):
+            break  # the permit allows no more collectors at this time: they keep waiting
         signup.shift = shift
         signup.status = Signup.Status.CONFIRMED
         signup.confirmed_at = now
@@ -342,12 +378,14 @@ def signup_create(
     ``by`` is the volunteer, an organizer, or a captain of ``team`` signing up a member.
     In one transaction: lock the shift (then the volunteer), return an existing active
     sign-up unchanged, refuse with SignupError when the event or shift is closed, the
-    volunteer is too young, lacks the required training (TrainingRequired) or has an
-    overlapping shift; else count the confirmed places and insert (or reactivate the
-    cancelled row) as confirmed or waitlisted. An organizer adding someone else may waive
-    the training requirement, never the age, by giving ``override_reason``; the waiver,
-    with who and why, goes into the ADDED change's detail. Side effects: a SignupChange row
-    and an outbox message."""
+    shift is held for a team the volunteer is not a member of, the volunteer is too young,
+    lacks the required training (TrainingRequired) or has an overlapping shift; else count
+    the confirmed places and insert (or reactivate the cancelled row) as confirmed or
+    waitlisted; a confirmed place a covering permit's collector cap has no room for is
+    refused (events.permits). An organizer adding someone else may waive the training
+    requirement, never the age, by giving ``override_reason``; the waiver, with who and why,
+    goes into the ADDED change's detail. Side effects: a SignupChange row and an outbox
+    message."""
     _check_may_sign_up(by=by, volunteer=volunteer, team=team)
     override_reason = _clean_override_reason(by=by, volunteer=volunteer, reason=override_reason)
     with transaction.atomic():
@@ -366,6 +404,10 @@ def signup_create(
             raise refusal
         full = _count_confirmed(shift) >= shift.capacity
         status = Signup.Status.WAITLISTED if full else Signup.Status.CONFIRMED
+        if not full:
+            refusal = permit_cap_refusal(shift)
+            if refusal:
+                raise SignupError(refusal)
         if signup is None:
             signup = Signup(shift=shift, volunteer=volunteer)
         else:
@@ -493,6 +535,9 @@ def signup_move(*, signup: Signup, to_shift: Shift, by: User) -> Signup:
                 _("That shift is full (%(filled)s of %(capacity)s). Raise its capacity or "
                   "remove someone first.") % {"filled": confirmed, "capacity": target.capacity}
             )
+        refusal = permit_cap_refusal(target)
+        if refusal:
+            raise SignupError(refusal)
         was_confirmed = signup.status == Signup.Status.CONFIRMED
         move_from = _("from %(shift)s, %(when)s") % {
             "shift": source.label, "when": shift_when(source)}

@@ -4,6 +4,8 @@ They compute from rows already loaded. The long lists are written by ``volunteer
 
 from django import template
 
+from events.calendar import geo_uri, map_url
+
 from ..services.checkin import signup_hours
 from ..services.signups import cancel_refusal, shift_when
 from ..shift_rows import ShiftRows
@@ -57,3 +59,15 @@ def can_cancel(signup) -> bool:
 @register.simple_tag
 def refusal_to_cancel(signup) -> str | None:
     return cancel_refusal(signup)
+
+
+@register.filter
+def map_link(place) -> str:
+    """A maps link for a ``Place`` (events.calendar.map_url, as the e-mails use)."""
+    return map_url(place)
+
+
+@register.filter
+def geo_link(place) -> str:
+    """The ``geo:`` URI that opens a ``Place`` in the phone's map app, or ""."""
+    return geo_uri(place)

@@ -19,7 +19,13 @@ from events.services import EventError, rsvp_cancel
 
 from ..models import Signup
 from ..rules import is_organizer
-from ..selectors import ACTIVE, shift_for_partial, signups_by_shift, with_waitlist_position
+from ..selectors import (
+    ACTIVE,
+    shift_for_partial,
+    signups_by_shift,
+    with_crew,
+    with_waitlist_position,
+)
 from ..selectors import my_shifts as my_shifts_for
 from ..services.profile import user_confirm_adult
 from ..services.signups import (
@@ -198,6 +204,25 @@ def my_shifts(request):
         "mine": my_shifts_for(user=request.user),
         **feed_urls(request, request.user),
     })
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def shift_detail(request, pk: int):
+    """One of the person's own shifts: its site and window, the first names of the others on
+    it, the captain's phone, safety notes and the map links. Someone without a place on the
+    shift is sent to the event page, where the shift's row says what anyone may know."""
+    signup = with_waitlist_position(
+        Signup.objects.filter(shift_id=pk, volunteer=request.user, status__in=ACTIVE)
+        .select_related("shift__event__contact", "shift__site", "shift__held_for", "team")
+    ).first()
+    if signup is None:
+        shift = get_object_or_404(Shift.objects.only("pk", "event_id"), pk=pk)
+        return HttpResponseRedirect(
+            reverse("event_detail", args=[shift.event_id]) + f"#shift-{shift.pk}")
+    with_crew([signup], user=request.user)
+    return render(request, "volunteers/shift_detail.html",
+                  {"signup": signup, "on_shift_page": True})
 
 
 def _own_rsvp(request, pk: int) -> Rsvp:

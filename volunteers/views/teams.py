@@ -18,7 +18,7 @@ from ..access import role_required
 from ..forms_shifts import TeamForm, TeamSignupForm
 from ..forms_teams import MemberGrantForm, TeamInviteForm
 from ..models import Team, TeamInvitation, TeamMembership
-from ..selectors import team_members, team_upcoming_shifts, teams_for
+from ..selectors import team_held_shifts, team_members, team_signup_shifts, teams_for
 from ..services.signups import team_signup_members
 from ..services.teams import (
     TeamError,
@@ -108,6 +108,7 @@ def _detail(request, team: Team, *, invite_form=None, grant_form=None, status: i
         "is_member": any(m.user_id == request.user.pk for m in members),
         "manage": manage,
         "organizer": organizer,
+        "held_shifts": team_held_shifts(team),
     }
     if manage:
         context["invitations"] = team_open_invitations(team)
@@ -287,7 +288,7 @@ def team_signup(request, pk: int):
     form = TeamSignupForm(
         request.POST or None,
         team=team,
-        shifts=team_upcoming_shifts(),
+        shifts=team_signup_shifts(team),
         initial={"shift": request.GET.get("shift")},
     )
     results = None

@@ -9,12 +9,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from events.demo import seed_events
+        from events.demo_drive import seed_street_drive
         from volunteers.demo_signups import seed_signups
 
         with transaction.atomic():
             people = seed_people()
             events = seed_events(people)
             seed_signups(people, events)
+            seed_street_drive(people)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, roles, _language in STAFF:
