@@ -157,6 +157,9 @@ def main() -> None:
             ("sites board, 50 sites x 6 windows, 30 teams, organizer", measure(
                 f"/organize/events/{seeded['street_event']}/sites/", seconds=args.seconds,
                 threads=args.threads, cookie=organizer)),
+            ("drive-day view, 50 sites, 100 buckets, organizer", measure(
+                f"/organize/events/{seeded['street_event']}/live/", seconds=args.seconds,
+                threads=args.threads, cookie=organizer)),
         ]
         clicks = race(seeded["race_shift"], seeded["racer_sessions"])
         check = subprocess.run(

@@ -36,8 +36,9 @@ def session_for(user: User) -> str:
 
 
 def street_drive(start, people) -> int:
-    """A street drive for the sites board: 50 sites x 6 two-hour windows, 30 teams (each with
-    a captain), two cells in three held, sign-ups through the holding team."""
+    """A street drive for the sites board and the drive-day view: 50 sites x 6 two-hour
+    windows, 30 teams (each with a captain), two cells in three held, sign-ups through the
+    holding team, 100 buckets in custody."""
     from decimal import Decimal
 
     from events.models import Site
@@ -70,7 +71,63 @@ def street_drive(start, people) -> int:
                team=shift.held_for, confirmed_at=timezone.now())
         for index, shift in enumerate(shifts) for n in range(index % 4)
     )
+    street_custody(event)
     return event.pk
+
+
+def street_custody(event) -> None:
+    """The drive-day view's data (issue #10): half the people of each shift in progress
+    checked in, and 100 numbered buckets, each issued to a collector of a started shift; of
+    those from ended windows, one in three returned, one in three handed over to the next
+    window, the rest overdue; two lost or stolen with an incident. The rows are what the
+    custody services write, inserted in bulk."""
+    from donations.models import Bucket, CustodyEvent, Incident
+
+    now = timezone.now()
+    organizer = User.objects.get(email="bench-organizer@example.org")
+    started = list(Shift.objects.filter(event=event, starts_at__lte=now)
+                   .order_by("starts_at", "site_id"))
+    crews = {}
+    for signup in Signup.objects.filter(shift__in=started).order_by("pk"):
+        crews.setdefault(signup.shift_id, []).append(signup)
+    current = [s for s in started if s.ends_at > now]
+    present = [signup.pk for shift in current for signup in crews.get(shift.pk, [])[::2]]
+    Signup.objects.filter(pk__in=present).update(attendance="present", checked_in_at=now)
+    staffed = [s for s in started if crews.get(s.pk)]
+    next_window = {(s.site_id, s.starts_at): s for s in started}
+    buckets = Bucket.objects.bulk_create(Bucket(number=n + 1) for n in range(100))
+    issued, later = [], []
+    for n, bucket in enumerate(buckets):
+        shift = staffed[(n * 7) % len(staffed)]
+        holder = crews[shift.pk][0].volunteer_id
+        at = shift.starts_at - datetime.timedelta(minutes=20)
+        issued.append(CustodyEvent(bucket=bucket, kind="issued", shift=shift,
+                                   team_id=shift.held_for_id, holder_id=holder,
+                                   seal_number=f"B-{n + 1}", by=organizer, at=at))
+        if shift.ends_at > now:
+            continue
+        following = next_window.get((shift.site_id, shift.ends_at))
+        if n % 3 == 0:
+            later.append(CustodyEvent(bucket=bucket, kind="returned", shift=shift,
+                                      from_holder_id=holder, seal_number=f"B-{n + 1}",
+                                      seal_intact=n % 9 != 0, seal_matches=True,
+                                      by=organizer, at=shift.ends_at))
+        elif n % 3 == 1 and following is not None and crews.get(following.pk):
+            later.append(CustodyEvent(bucket=bucket, kind="handed_over", shift=following,
+                                      from_holder_id=holder,
+                                      holder_id=crews[following.pk][0].volunteer_id,
+                                      seal_number=f"B-{n + 1}", by=organizer,
+                                      at=shift.ends_at))
+    CustodyEvent.objects.bulk_create(issued)
+    CustodyEvent.objects.bulk_create(later)
+    for row, kind in ((issued[-1], "stolen"), (issued[-2], "lost")):
+        incident = Incident.objects.create(
+            event=event, kind="theft" if kind == "stolen" else "lost_bucket",
+            site_id=row.shift.site_id, shift=row.shift, bucket=row.bucket,
+            description="Bench incident", police_report_number="BENCH-1",
+            reported_by=organizer)
+        CustodyEvent.objects.create(bucket=row.bucket, kind=kind, shift=row.shift,
+                                    incident=incident, by=organizer, at=now)
 
 
 def main() -> None:
@@ -125,7 +182,10 @@ def main() -> None:
     EmailAddress.objects.bulk_create(
         EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in racers
     )
-    street = street_drive(start + datetime.timedelta(days=2), people)
+    # The street drive is under way: windows from 5 hours ago (the drive-day view reads it
+    # "now": two windows ended, one in progress, three to come).
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    street = street_drive(hour - datetime.timedelta(hours=5), people)
     print(json.dumps({
         "event": event.pk,
         "street_event": street,

@@ -259,9 +259,13 @@ def window_label(window: tuple[datetime.datetime, datetime.datetime]) -> str:
 
 
 def map_sites(*, event: Event) -> list[dict]:
-    """Each site of the drive with its coverage colour and its windows, for the map's JSON
-    and the list beside it (constant queries)."""
+    """Each site of the drive with its coverage colour, its windows and the buckets out there
+    now (number, holder, overdue), for the map's JSON and the list beside it (constant
+    queries)."""
+    from donations.live import buckets_by_site  # donations builds on events, not the reverse
+
     shifts = _board_shifts(event)
+    buckets = buckets_by_site(event=event)
     by_site: dict[int, list[Shift]] = defaultdict(list)
     for shift in shifts:
         by_site[shift.site_id].append(shift)
@@ -283,6 +287,7 @@ def map_sites(*, event: Event) -> list[dict]:
             "coverage": coverage,
             "coverage_label": str(COVERAGE_LABELS[coverage]),
             "teams": teams,
+            "buckets": buckets.get(site.pk, []),
             "windows": [
                 {"time": time_range(s.starts_at, s.ends_at), "filled": s.confirmed_count,
                  "needed": s.needed, "team": s.held_for.name if s.held_for else ""}

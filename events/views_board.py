@@ -174,7 +174,9 @@ def drive_map(request, pk: int):
     return render(request, "events/board/map.html", {
         "event": event,
         "sites": sites,
-        "map_data": {"sites": sites, "labels": {"teams": _("Teams")}},
+        "map_data": {"sites": sites, "labels": {
+            "teams": _("Teams"), "buckets": _("Buckets out here"), "bucket": _("Bucket"),
+            "overdue": _("overdue")}},
         "legend": list(COVERAGE_LABELS.items()),
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,

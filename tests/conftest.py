@@ -56,6 +56,8 @@ class SmtpInbox:
         self.messages: list = []
         self.reply: str | None = None
         self.delay: float = 0.0
+        # How many messages the server is in the middle of taking (inside DATA) right now.
+        self.taking = 0
         inbox = self
 
         class Handler:
@@ -64,12 +66,16 @@ class SmtpInbox:
                 from email import message_from_bytes
                 from email.policy import default
 
-                if inbox.delay:
-                    await asyncio.sleep(inbox.delay)
-                if inbox.reply:
-                    return inbox.reply
-                inbox.messages.append(message_from_bytes(envelope.content, policy=default))
-                return "250 OK"
+                inbox.taking += 1
+                try:
+                    if inbox.delay:
+                        await asyncio.sleep(inbox.delay)
+                    if inbox.reply:
+                        return inbox.reply
+                    inbox.messages.append(message_from_bytes(envelope.content, policy=default))
+                    return "250 OK"
+                finally:
+                    inbox.taking -= 1
 
         # aiosmtpd connects to its own port to check it is up, so port 0 cannot be used:
         # take a free port from the OS first.

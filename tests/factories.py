@@ -5,6 +5,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from donations.models import Bucket
 from events.models import Event, EventKind, Permit, Shift, ShiftRole, Site, SiteKind
 from volunteers.models import Role, RoleGrant, Signup, Team, TeamMembership, User
 
@@ -144,3 +145,14 @@ class PermitFactory(factory.django.DjangoModelFactory):
     def sites(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.sites.set(extracted)
+
+
+class BucketFactory(factory.django.DjangoModelFactory):
+    """A sealable street bucket, in stock (no custody rows yet)."""
+
+    class Meta:
+        model = Bucket
+
+    number = factory.Sequence(lambda n: 100 + n)
+    kind = Bucket.Kind.BUCKET
+    is_active = True

@@ -48,6 +48,19 @@ def kwargs_for(name: str, params: list[str]) -> dict:
         at_site = (drive.shifts.filter(site__isnull=False).first()
                    or ShiftFactory(event=drive, site=SiteFactory()))
         objects["shift_pk"] = at_site.pk
+    elif name.startswith("organize_bucket"):
+        from donations.models import Bucket
+        from tests.factories import BucketFactory
+
+        objects["pk"] = (Bucket.objects.first() or BucketFactory()).pk
+    elif name.startswith("organize_badge"):
+        from donations.badges import badge_issue_all
+        from donations.models import Badge
+
+        badge_issue_all(event=drive, by=organizer())
+        badge = (Badge.objects.filter(event=drive).first()
+                 or Badge.objects.create(event=drive, volunteer=UserFactory(), number=1))
+        objects["pk"] = badge.pk
     elif name.startswith("organize_series"):
         objects["pk"] = EventSeries.objects.first().pk
     elif name.startswith("message"):

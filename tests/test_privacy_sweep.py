@@ -135,6 +135,21 @@ def build_world() -> dict:
     shift_hold(shift=w["site_shift"], team=w["team"], by=w["organizer"])
     sign("member2", "site_shift")
     w["site_team_signup"] = sign("volunteer", "site_shift", by="captain", team="team")
+    # Collector badges of the drive (issue #10): the badge pages and /verify/<code>/.
+    from donations.badges import badge_issue_all
+
+    w["badge"] = badge_issue_all(event=w["event"], by=w["organizer"])[0]
+    # Street buckets (issue #10): one out with the volunteer on the street shift, one in stock,
+    # and an incident; the custody pages, "My bucket" and the incident log.
+    from donations.custody import bucket_issue, incident_create
+    from tests.factories import BucketFactory
+
+    w["bucket"] = BucketFactory(number=501)
+    w["stock_bucket"] = BucketFactory(number=502)
+    bucket_issue(bucket=w["bucket"], shift=w["site_shift"], to=w["volunteer"],
+                 seal_number="P-1", by=w["organizer"], override_reason="privacy sweep")
+    incident_create(event=w["event"], kind="other", description="Privacy incident",
+                    by=w["organizer"], shift=w["site_shift"], bucket=w["bucket"])
     return w
 
 
@@ -215,6 +230,8 @@ def objects_by_collection(w: dict) -> dict[str, list]:
         "sites": [w["site"]],
         "permits": [w["permit"]],
         "rules": [w["permit_rule"]],
+        "badges": [w["badge"]],
+        "buckets": [w["bucket"], w["stock_bucket"]],
     }
 
 
@@ -227,6 +244,7 @@ def candidates(route: str, name: str, param: str, w: dict, viewer) -> list:
         "shift_pk": [w["shift"].pk, w["other_shift"].pk, w["site_shift"].pk],
         "user_pk": [w["volunteer"].pk],
         "invitation_pk": [w["invitation"].pk, w["ghost_invitation"].pk],
+        "code": [w["badge"].code, "not-a-badge-code"],  # /verify/<code>/ (issue #10)
     }
     if param in by_param:
         return by_param[param]

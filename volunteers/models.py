@@ -246,6 +246,8 @@ class Signup(models.Model):
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Street shifts: a safety vest handed out at check-in.
+    vest_given = models.BooleanField(_("safety vest given"), default=False)
     # Set only when an organizer corrects the hours; otherwise hours come from the check-in.
     hours_override = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     # Raised on every change a calendar should see (RFC 5545 SEQUENCE of this sign-up's invite).
@@ -288,6 +290,9 @@ class SignupChange(models.Model):
         NO_SHOW = "no_show", _("Marked no-show")
         HOURS_CORRECTED = "hours_corrected", _("Hours corrected")
         EVENT_CANCELLED = "event_cancelled", _("Event cancelled")
+        TRAINING_WAIVED = "training_waived", _("Training waived by an organizer")
+        VEST_GIVEN = "vest_given", _("Safety vest given")
+        VEST_RETURNED = "vest_returned", _("Safety vest taken back")
 
     signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -141,6 +141,8 @@ class MyShifts:
     total_hours: Decimal
     rsvps_upcoming: list[Rsvp] = field(default_factory=list)
     rsvps_past: list[Rsvp] = field(default_factory=list)
+    # Buckets the person holds now and whose shift card is not on the page (donations).
+    held_buckets: list = field(default_factory=list)
 
 
 def my_shifts(*, user: User, now=None) -> MyShifts:
@@ -178,8 +180,37 @@ def my_shifts(*, user: User, now=None) -> MyShifts:
         elif rsvp.event.ends_at <= now:
             rsvps_past.append(rsvp)
     rsvps_past.reverse()
-    return MyShifts(upcoming=upcoming, past=past, total_hours=total,
+    mine = MyShifts(upcoming=upcoming, past=past, total_hours=total,
                     rsvps_upcoming=rsvps_upcoming, rsvps_past=rsvps_past)
+    with_held_buckets(mine, user=user)
+    return mine
+
+
+def with_held_buckets(mine: MyShifts, *, user: User) -> MyShifts:
+    """The street buckets the person holds now (they are the holder of the bucket's latest
+    custody step): each on the card of its shift (``signup.held_buckets``), the others in
+    ``mine.held_buckets``. One query, and none for someone without a street shift."""
+    for signup in mine.upcoming:
+        signup.held_buckets = []
+    if not any(s.shift.site_id for s in mine.upcoming + mine.past):
+        return mine
+    from django.db.models import F
+
+    from donations.models import CustodyEvent
+
+    latest = (CustodyEvent.objects.filter(bucket_id=OuterRef("bucket_id"))
+              .order_by("-at", "-pk").values("pk")[:1])
+    steps = (
+        CustodyEvent.objects.filter(holder=user, kind__in=[CustodyEvent.Kind.ISSUED,
+                                                           CustodyEvent.Kind.HANDED_OVER])
+        .annotate(latest_pk=Subquery(latest)).filter(pk=F("latest_pk"))
+        .select_related("bucket").order_by("bucket__number")
+    )
+    cards = {s.shift_id: s for s in mine.upcoming if s.status == Signup.Status.CONFIRMED}
+    for step in steps:
+        card = cards.get(step.shift_id)
+        (card.held_buckets if card else mine.held_buckets).append(step.bucket)
+    return mine
 
 
 def first_name(person: User) -> str:

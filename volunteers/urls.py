@@ -46,6 +46,7 @@ urlpatterns = [
     path("organize/signups/<int:pk>/attendance/", board.signup_attendance,
          name="signup_attendance"),
     path("organize/signups/<int:pk>/hours/", board.signup_hours_view, name="signup_hours"),
+    path("organize/signups/<int:pk>/vest/", board.signup_vest_view, name="signup_vest"),
     # Messages and calendar feeds (issue #4)
     path("profile/calendar/", notifications.calendar_settings, name="calendar_settings"),
     path("profile/calendar/reset/", notifications.calendar_token_reset_view,

@@ -23,6 +23,18 @@ COALITION = {
     "phone": env_str("COALITION_PHONE", "(559) 555-0142"),
     "email": env_str("COALITION_EMAIL", "hello@example.org"),
     "city": env_str("COALITION_CITY", "Fresno, California"),
+    # The donor disclosure card (Cal. Bus. & Prof. Code §17510.3): mailing address, tax status,
+    # how much of a gift is deductible (0 prints "This contribution is not tax deductible.").
+    "address": env_str("COALITION_ADDRESS", "1234 Example Ave, Fresno, CA 93721"),
+    "tax_exempt": env_bool("COALITION_TAX_EXEMPT", True),
+    "tax_status": env_str("COALITION_TAX_STATUS",
+                          "a 501(c)(3) nonprofit organization, tax exempt under federal and "
+                          "California law"),
+    "ein": env_str("COALITION_EIN", ""),
+    "deductible_percent": env_int("COALITION_DEDUCTIBLE_PERCENT", 100),
+    "purpose": env_str("COALITION_PURPOSE",
+                       "awareness, volunteer training and support for survivors of human "
+                       "trafficking in the Central Valley"),
 }
 # The National Human Trafficking Hotline, shown in every page's footer.
 HOTLINE = {"phone": "1-888-373-7888", "text_number": "233733", "text_word": "HELP"}

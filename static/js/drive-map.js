@@ -1,7 +1,8 @@
 // The drive map (events/views_board.drive_map): one circle marker per site, coloured by
-// coverage, with a popup. Site data come from the <script type="application/json"
-// id="drive-sites"> tag; the tile URL from data-tile-url. The page lists every site anyway,
-// so without Leaflet or tiles nothing is lost.
+// coverage, with a popup (its windows, and the buckets out there now: overdue in red). Site
+// data come from the <script type="application/json" id="drive-sites"> tag; the tile URL
+// from data-tile-url. The page lists every site anyway, so without Leaflet or tiles nothing
+// is lost.
 (function () {
   "use strict";
   var COLOURS = { covered: "#1b7a3a", below: "#b35c00", empty: "#b3261e" };
@@ -25,6 +26,20 @@
         (w.team ? " (" + w.team + ")" : "")));
     });
     box.appendChild(list);
+    if (site.buckets && site.buckets.length) {
+      var buckets = document.createElement("ul");
+      site.buckets.forEach(function (b) {
+        var item = text("li", labels.bucket + " " + b.number +
+          (b.holder ? " (" + b.holder + ")" : "") + (b.overdue ? ": " + labels.overdue : ""));
+        if (b.overdue) {
+          item.style.color = COLOURS.empty;
+          item.style.fontWeight = "600";
+        }
+        buckets.appendChild(item);
+      });
+      box.appendChild(text("div", labels.buckets));
+      box.appendChild(buckets);
+    }
     return box;
   }
 

@@ -157,8 +157,10 @@ def test_worker_killed_mid_batch_still_delivers_every_reminder(
     smtp_inbox.delay = 0.4
 
     assert delivery.messages_dispatch() == 12
-    wait_until(lambda: len(smtp_inbox.messages) >= 3 and Message.objects.filter(
-        status=Message.Status.IN_FLIGHT).exists(), what="a reminder being sent")
+    # Kill while the server is inside DATA: the worker has marked that row IN_FLIGHT and
+    # has not yet heard "250", so exactly one row is left in flight.
+    wait_until(lambda: len(smtp_inbox.messages) >= 3 and smtp_inbox.taking > 0,
+               what="a reminder being sent")
     worker.kill()
     killed_at = timezone.now()
     assert Message.objects.filter(status=Message.Status.SENT).count() < 12

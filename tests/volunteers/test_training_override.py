@@ -60,11 +60,13 @@ def test_signup_create_organizer_override_records_who_and_why(collector_shift, v
                            override_reason=f"  {REASON}  ")
 
     assert signup.status == Signup.Status.CONFIRMED
-    change = signup.changes.get()
-    assert (change.action, change.by) == (SignupChange.Action.ADDED, boss)
-    assert change.detail == (
-        f"\u26a0 “Bucket Drive Volunteer Training” not attended, added anyway by {boss.name}: "
-        f"{REASON} · Confirmed"
+    added, waived = signup.changes.all()
+    assert (added.action, added.by, added.detail) == (
+        SignupChange.Action.ADDED, boss, "Confirmed")
+    assert (waived.action, waived.by) == (SignupChange.Action.TRAINING_WAIVED, boss)
+    assert waived.detail == (
+        f"“Bucket Drive Volunteer Training” not attended, added anyway by {boss.name}: "
+        f"{REASON}"
     )
 
 

@@ -101,6 +101,37 @@ def signup_mark_attendance(*, signup: Signup, attendance: str, by: User) -> Sign
     return signup
 
 
+def signup_vest(*, signup: Signup, given: bool, by: User) -> Signup:
+    """Record that a volunteer on a street shift (a shift at a collection site) got a safety
+    vest at check-in, or gave it back. Same people and window as check-in; one transaction
+    with the sign-up row locked; a VEST_GIVEN or VEST_RETURNED change row records it.
+    Recording the same state again changes nothing."""
+    with transaction.atomic():
+        signup = (
+            Signup.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("shift", "volunteer")
+            .get(pk=signup.pk)
+        )
+        if not may_check_in(by, signup):
+            raise PermissionDenied
+        if signup.shift.site_id is None:
+            raise CheckinError(_("Safety vests are recorded for street shifts only."))
+        if signup.status != Signup.Status.CONFIRMED:
+            raise CheckinError(_("Only volunteers with a confirmed place can get a vest."))
+        if timezone.now() < checkin_opens_at(signup.shift):
+            raise CheckinError(_("Check-in opens an hour before the shift starts."))
+        if signup.vest_given == given:
+            return signup
+        signup.vest_given = given
+        signup.save(update_fields=["vest_given", "updated_at"])
+        SignupChange.objects.create(
+            signup=signup, by=by,
+            action=(SignupChange.Action.VEST_GIVEN if given
+                    else SignupChange.Action.VEST_RETURNED),
+        )
+    return signup
+
+
 def parse_hours(value) -> Decimal | None:
     if value in (None, ""):
         return None

@@ -41,9 +41,6 @@ class TrainingRequired(SignupError):
     street collection is for adults only."""
 
 
-# Starts the detail of an ADDED change whose training requirement an organizer waived, in
-# every language, so the roster can find such sign-ups without parsing translated text.
-TRAINING_WAIVED_MARK = "⚠"
 OVERRIDE_REASON_MAX = 200
 
 
@@ -424,12 +421,11 @@ def signup_create(
             detail = str(Signup.Status(status).label)
             if team is not None:
                 detail = f"{detail} · {team.name}"
-            if waived is not None:
-                waiver = _(
-                    "“%(training)s” not attended, added anyway by %(name)s: %(reason)s"
-                ) % {"training": waived.title, "name": by.name, "reason": override_reason}
-                detail = f"{TRAINING_WAIVED_MARK} {waiver} · {detail}"
         _record(signup, action, by, detail)
+        if waived is not None:
+            _record(signup, SignupChange.Action.TRAINING_WAIVED, by, _(
+                "“%(training)s” not attended, added anyway by %(name)s: %(reason)s"
+            ) % {"training": waived.title, "name": by.name, "reason": override_reason})
         if full:
             outbox.signup_waitlisted(signup)
         else:

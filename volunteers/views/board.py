@@ -35,9 +35,9 @@ from ..services.checkin import (
     signup_correct_hours,
     signup_hours,
     signup_mark_attendance,
+    signup_vest,
 )
 from ..services.signups import (
-    TRAINING_WAIVED_MARK,
     SignupError,
     TrainingRequired,
     signup_cancel,
@@ -93,8 +93,7 @@ def _roster_context(request, shift_pk: int, add_form, **extra) -> dict:
         waived = set(
             SignupChange.objects.filter(
                 signup__shift=shift,
-                action=SignupChange.Action.ADDED,
-                detail__startswith=TRAINING_WAIVED_MARK,
+                action=SignupChange.Action.TRAINING_WAIVED,
             ).values_list("signup_id", flat=True)
         )
         for signup in row.confirmed + row.waiting:
@@ -285,6 +284,40 @@ def signup_attendance(request, pk: int):
             "volunteers/partials/_checkin_row.html",
             {"signup": signup, "error": error, "open": True,
              "organizer": roles.is_organizer(request.user)},
+        )
+    if error:
+        messages.error(request, error)
+    return HttpResponseRedirect(reverse("shift_checkin", args=[signup.shift_id])
+                                + f"#c{signup.pk}")
+
+
+@login_required
+@require_POST
+def signup_vest_view(request, pk: int):
+    """Record that a volunteer on a street shift got a safety vest (vest=1) or gave it back
+    (vest=0), on the check-in row."""
+    signup = get_object_or_404(Signup.objects.select_related("shift__event", "volunteer"), pk=pk)
+    if not may_check_in(request.user, signup):
+        raise PermissionDenied
+    error = None
+    status = 200
+    given = request.POST.get("vest")
+    if given not in ("0", "1"):
+        error, status = _("Choose whether the vest was given."), 422
+    else:
+        try:
+            signup = signup_vest(signup=signup, given=given == "1", by=request.user)
+        except CheckinError as problem:
+            error, status = str(problem), 409
+    if is_htmx(request):
+        signup.hours = signup_hours(signup)
+        return render(
+            request,
+            "volunteers/partials/_checkin_row.html",
+            {"signup": signup, "error": error,
+             "open": timezone.now() >= checkin_opens_at(signup.shift),
+             "organizer": roles.is_organizer(request.user)},
+            status=status,
         )
     if error:
         messages.error(request, error)

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from donations.badges import with_handoff_codes
 from events.models import Rsvp, Shift
 from events.services import EventError, rsvp_cancel
 
@@ -74,6 +75,7 @@ def _my_shift_row(request, signup: Signup, *, notice: str, level: str):
         .select_related("shift__event__contact", "team")
         .get()
     )
+    with_handoff_codes([signup], user=request.user)
     return render(
         request,
         "volunteers/partials/_my_shift.html",
@@ -200,8 +202,10 @@ def _cancel_confirmation(request, signup: Signup):
 def my_shifts(request):
     """The volunteer's upcoming and past shifts and RSVPs, with hours, calendar links and
     cancel buttons, and the address of their personal calendar feed."""
+    mine = my_shifts_for(user=request.user)
+    with_handoff_codes(mine.upcoming, user=request.user)  # the drive day's code (no query)
     return render(request, "volunteers/my_shifts.html", {
-        "mine": my_shifts_for(user=request.user),
+        "mine": mine,
         **feed_urls(request, request.user),
     })
 
@@ -221,6 +225,7 @@ def shift_detail(request, pk: int):
         return HttpResponseRedirect(
             reverse("event_detail", args=[shift.event_id]) + f"#shift-{shift.pk}")
     with_crew([signup], user=request.user)
+    with_handoff_codes([signup], user=request.user)
     return render(request, "volunteers/shift_detail.html",
                   {"signup": signup, "on_shift_page": True})
 

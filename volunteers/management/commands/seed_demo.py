@@ -8,6 +8,7 @@ class Command(BaseCommand):
     help = "Create demo data that looks like a real coalition. Safe to run again."
 
     def handle(self, *args, **options):
+        from donations.demo import seed_buckets
         from events.demo import seed_events
         from events.demo_drive import seed_street_drive
         from volunteers.demo_signups import seed_signups
@@ -16,7 +17,8 @@ class Command(BaseCommand):
             people = seed_people()
             events = seed_events(people)
             seed_signups(people, events)
-            seed_street_drive(people)
+            drive = seed_street_drive(people)
+            seed_buckets(people, drive)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, roles, _language in STAFF:
