@@ -4,12 +4,17 @@ the map. Organizers only; every action is a plain POST form, htmx swaps one cell
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from volunteers.access import drive_pages_key
 
 from . import form_tokens, grid, holds
 from .forms_board import GridForm, HoldForm
@@ -28,6 +33,8 @@ from .site_board import (
 )
 from .views import already_saved, is_htmx, organizer_only, show_error
 
+BOARD_CACHE_SECONDS = 60
+
 
 def _board_url(event: Event, shift_pk: int | None = None) -> str:
     url = reverse("site_board", args=[event.pk])
@@ -38,36 +45,52 @@ def _board_url(event: Event, shift_pk: int | None = None) -> str:
 def site_board_view(request, pk: int):
     """Sites as rows, time windows as columns; filters by team and by flag (GET)."""
     event = get_object_or_404(Event, pk=pk)
-    team = request.GET.get("team", "")
+    team = request.GET.get("team", "")[:20]
     flag = request.GET.get("flag", "")
-    board = site_board(event=event, team=team, flag=flag if flag in FLAGS else "")
-    base = reverse("site_board", args=[pk])
+    flag = flag if flag in FLAGS else ""
+    return render(request, "events/board/board.html", {
+        "event": event,
+        "body": mark_safe(board_body(event, team=team, flag=flag)),  # noqa: S308 (rendered)
+    })
+
+
+def board_body(event: Event, *, team: str, flag: str) -> str:
+    """Everything under the event's header: the same for every organizer (no form, no
+    token), so it is rendered once per change and kept in the cache for up to a minute
+    (volunteers.access.drive_pages_key: stale after any committed change to shifts,
+    sign-ups, holds, sites, permits, teams or people)."""
+    key = drive_pages_key("site-board", event.pk, team, flag)
+    body = cache.get(key)
+    if body is not None:
+        return body
+    board = site_board(event=event, team=team, flag=flag)
+    base = reverse("site_board", args=[event.pk])
 
     def link(**params) -> str:
         query = {k: v for k, v in {"team": team, "flag": flag, **params}.items() if v}
         return f"{base}?{urlencode(query)}" if query else base
 
-    flag_links = [
-        {"label": label, "count": board.flag_counts[name], "url": link(flag=name),
-         "current": flag == name}
-        for name, label in FLAGS.items()
-    ]
-    team_links = [{"label": _("Not held"), "url": link(team=NOT_HELD),
-                   "current": team == NOT_HELD}] + [
-        {"label": t.name, "url": link(team=str(t.pk)), "current": team == str(t.pk)}
-        for t in board.teams
-    ]
-    return render(request, "events/board/board.html", {
+    body = render_to_string("events/board/_board_body.html", {
         "event": event,
         "board": board,
         "windows": [window_label(w) for w in board.windows],
         "rows": CellMarkup(event).rows(board),
-        "flag_links": flag_links,
-        "team_links": team_links,
+        "flag_links": [
+            {"label": label, "count": board.flag_counts[name], "url": link(flag=name),
+             "current": flag == name}
+            for name, label in FLAGS.items()
+        ],
+        "team_links": [{"label": _("Not held"), "url": link(team=NOT_HELD),
+                        "current": team == NOT_HELD}] + [
+            {"label": t.name, "url": link(team=str(t.pk)), "current": team == str(t.pk)}
+            for t in board.teams
+        ],
         "all_flags_url": link(flag=""),
         "all_teams_url": link(team=""),
         "filtered": bool(team or flag),
     })
+    cache.set(key, body, BOARD_CACHE_SECONDS)
+    return body
 
 
 def _shift_of(event_pk: int, shift_pk: int) -> tuple[Event, Shift]:

@@ -41,23 +41,49 @@ def role_required(predicate):
 PUBLIC_VERSION_KEY = "public-pages-version"
 
 
+# The street-drive pages (sites board, drive-day view) also show sites, permits, teams,
+# captains, ages and bucket custody: their own counter, bumped by those changes too.
+DRIVE_VERSION_KEY = "drive-pages-version"
+
+
 def public_pages_version() -> int:
     return cache.get_or_set(PUBLIC_VERSION_KEY, 1, timeout=None)
 
 
-def public_pages_changed() -> None:
-    """Any change to what public pages show (events, shifts, sign-ups, RSVPs) makes every
-    cached public page stale at once; the next anonymous visitor renders it anew.
+def drive_pages_version() -> int:
+    return cache.get_or_set(DRIVE_VERSION_KEY, 1, timeout=None)
 
-    Runs after the commit of a change that has already happened, so it must never raise: with
-    the cache unreachable the bump is skipped (see the module docstring)."""
+
+def _bump(key: str) -> None:
+    """Runs after the commit of a change that has already happened, so it must never raise:
+    with the cache unreachable the bump is skipped (see the module docstring)."""
     try:
         try:
-            cache.incr(PUBLIC_VERSION_KEY)
+            cache.incr(key)
         except ValueError:
-            cache.set(PUBLIC_VERSION_KEY, 2, timeout=None)
+            cache.set(key, 2, timeout=None)
     except Exception:  # any cache backend's outage; the committed change stands
-        logger.warning("Could not mark public pages as changed", exc_info=True)
+        logger.warning("Could not mark %s as changed", key, exc_info=True)
+
+
+def public_pages_changed() -> None:
+    """Any change to what public pages show (events, shifts, sign-ups, RSVPs) makes every
+    cached public page stale at once; the next anonymous visitor renders it anew."""
+    _bump(PUBLIC_VERSION_KEY)
+
+
+def drive_pages_changed() -> None:
+    """A change that only the street-drive pages show (a site, a permit, a team, a captain,
+    someone's age, a bucket's custody) makes their cached parts stale."""
+    _bump(DRIVE_VERSION_KEY)
+
+
+def drive_pages_key(name: str, *parts) -> str:
+    """A cache key for a street-drive page's shared part: stale after any change either
+    counter hears of, and kept per language."""
+    return ":".join(str(part) for part in (
+        name, public_pages_version(), drive_pages_version(), translation.get_language(),
+        *parts))
 
 
 def public_cache(view):

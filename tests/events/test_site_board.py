@@ -63,12 +63,14 @@ def cell_html(page: str, shift: Shift) -> str:
 # --- Flags ------------------------------------------------------------------------------
 
 
-def test_board_below_minimum_flag_until_enough_people(client, boss, event):
+def test_board_below_minimum_flag_until_enough_people(client, boss, event,
+                                                     django_capture_on_commit_callbacks):
     shift = site_shift(event, SiteFactory(min_people=2))
     SignupFactory(shift=shift)
     assert "someone would stand alone" in cell_html(board(client, event), shift)
 
-    SignupFactory(shift=shift)
+    with django_capture_on_commit_callbacks(execute=True):  # the change is committed
+        SignupFactory(shift=shift)
 
     cell = cell_html(board(client, event), shift)
     assert "someone would stand alone" not in cell
@@ -89,7 +91,8 @@ def test_board_no_permit_flag(client, boss, event):
     assert "No permit covers it" not in cell_html(page, fine)
 
 
-def test_board_minor_without_adult_of_same_team_flag(client, boss, event):
+def test_board_minor_without_adult_of_same_team_flag(client, boss, event,
+                                                     django_capture_on_commit_callbacks):
     team = TeamFactory()
     shift = site_shift(event, SiteFactory(min_people=1))
     minor = UserFactory(confirmed_adult=False, date_of_birth=datetime.date(2012, 1, 1))
@@ -97,7 +100,8 @@ def test_board_minor_without_adult_of_same_team_flag(client, boss, event):
     SignupFactory(shift=shift, team=None)  # an adult, but not of the team
     assert "A minor without an adult of the same team" in cell_html(board(client, event), shift)
 
-    SignupFactory(shift=shift, team=team)
+    with django_capture_on_commit_callbacks(execute=True):
+        SignupFactory(shift=shift, team=team)
 
     assert "A minor without an adult" not in cell_html(board(client, event), shift)
 
@@ -342,3 +346,46 @@ def test_board_and_map_queries_do_not_grow(client, boss, sites, django_assert_ma
     if sites == 50:
         assert response.content.count(b'<td id="c') == 300
         assert len(response.content) < 150_000
+
+
+@pytest.mark.parametrize("change", ["site", "team", "age", "permit"])
+def test_board_is_rendered_once_per_change(client, boss, event, change,
+                                           django_assert_max_num_queries,
+                                           django_capture_on_commit_callbacks):
+    """The board's cells come from the cache until something they show changes: a site, a
+    team, a person's age, a permit (shifts, sign-ups and holds are covered the same way)."""
+    site = SiteFactory(name="Shaw & Cedar", min_people=1, kind=SiteKind.MEDIAN)
+    team = TeamFactory(name="Peoples Church Youth")
+    shift = site_shift(event, site, held_for=team)
+    volunteer = UserFactory(confirmed_adult=True)
+    SignupFactory(shift=shift, volunteer=volunteer, team=team)
+    PermitRequirement.objects.create(kind=SiteKind.MEDIAN)
+    first = board(client, event)
+    assert "No permit covers it" in cell_html(first, shift)
+
+    with django_assert_max_num_queries(5):  # session, user, roles, event: no board queries
+        again = board(client, event)
+    assert cell_html(again, shift) == cell_html(first, shift)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "site":
+            site.name = "Shaw & Cedar, SW corner"
+            site.save()
+        elif change == "team":
+            team.name = "Peoples Church Young Adults"
+            team.save()
+        elif change == "age":
+            volunteer.confirmed_adult = False
+            volunteer.date_of_birth = datetime.date(2012, 1, 1)
+            volunteer.save()
+        else:
+            PermitFactory(sites=[site])
+    page = board(client, event)
+
+    expected = {"site": "Shaw &amp; Cedar, SW corner", "team": "Peoples Church Young Adults",
+                "age": "A minor without an adult of the same team",
+                "permit": None}[change]
+    if expected:
+        assert expected in page
+    else:
+        assert "No permit covers it" not in cell_html(page, shift)
