@@ -14,6 +14,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,31 @@ def log_in(page, user) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/")
+
+
+def browser_as(chromium, live_server, user, *, viewport=PHONE, language=None, **options):
+    """A browser context already logged in as ``user`` (a session made by Django's test
+    client, for tests whose subject is not the login form), phone-sized unless ``viewport``
+    says otherwise, in ``language`` when given. Returns (context, page); close the context."""
+    from django.test import Client
+
+    phone = viewport == PHONE
+    context = chromium.new_context(viewport=viewport, is_mobile=phone, has_touch=phone,
+                                   base_url=live_server.url, **options)
+    client = Client()
+    client.force_login(user)
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    cookies = [{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                "domain": host, "path": "/"}]
+    if language:
+        cookies.append({"name": "django_language", "value": language, "domain": host,
+                        "path": "/"})
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+def fits(page) -> bool:
+    """No wider than the phone's screen."""
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -6,7 +6,6 @@ drive's custody list. No page wider than the phone's screen on the way."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from donations.handoff import personal_code
@@ -21,27 +20,11 @@ from tests.factories import (
     organizer,
 )
 
-from .conftest import PHONE
+from .conftest import browser_as, fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def phone_of(chromium, live_server, person):
-    """A phone-sized browser already logged in as ``person`` (session cookie)."""
-    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                   base_url=live_server.url)
-    client = Client()
-    client.force_login(person)
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": host, "path": "/"}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_bucket_issued_by_code_handed_over_and_returned_with_a_broken_seal(chromium,
@@ -62,7 +45,7 @@ def test_bucket_issued_by_code_handed_over_and_returned_with_a_broken_seal(chrom
     boss = organizer()
     widths = []
 
-    staging, desk = phone_of(chromium, live_server, boss)
+    staging, desk = browser_as(chromium, live_server, boss)
     desk.goto(f"/organize/events/{drive.pk}/buckets/")
     desk.get_by_role("link", name="Bucket 7").click()
     desk.get_by_label("Volunteer and shift").select_option(label="Alice Nguyen")
@@ -72,7 +55,7 @@ def test_bucket_issued_by_code_handed_over_and_returned_with_a_broken_seal(chrom
     desk.get_by_role("button", name="Issue bucket 7").click()
     desk.get_by_text("Bucket 7 is issued to Alice Nguyen.").wait_for()
 
-    street, mine = phone_of(chromium, live_server, alice)
+    street, mine = browser_as(chromium, live_server, alice)
     mine.goto("/my/shifts/")
     mine.get_by_role("link", name="My bucket: Bucket 7").click()
     mine.get_by_label("Code of the person taking the bucket").fill(

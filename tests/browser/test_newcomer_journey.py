@@ -8,14 +8,13 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from events.models import EventKind, Rsvp, ShiftRole
 from tests.factories import EventFactory, ShiftFactory, in_days, organizer
 from volunteers.models import Signup, User
 
-from .conftest import PHONE
+from .conftest import browser_as, fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,19 +46,6 @@ TEXT = {
 }
 
 
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
-def organizer_phone(chromium, live_server, person: User):
-    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                   base_url=live_server.url)
-    client = Client()
-    client.force_login(person)
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": host, "path": "/"}])
-    return context, context.new_page()
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -107,7 +93,7 @@ def test_newcomer_becomes_a_bucket_collector_and_cancels(phone, chromium, live_s
     assert Rsvp.objects.filter(event=training, user=newcomer, status="going").exists()
 
     # At the training, the organizer taps "Attended" on the RSVP list.
-    context, desk = organizer_phone(chromium, live_server, boss)
+    context, desk = browser_as(chromium, live_server, boss)
     try:
         desk.goto(f"/organize/events/{training.pk}/rsvps/")
         widths.append(fits(desk))

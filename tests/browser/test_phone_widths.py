@@ -3,13 +3,12 @@ Spanish, and shows the hotline on the first screen."""
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from events.models import Event, EventKind, Shift
 from volunteers.models import Team, User
 
-from .conftest import PHONE
+from .conftest import PHONE, browser_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,21 +38,6 @@ def pages_for(email: str) -> list[str]:
     return volunteer_pages
 
 
-def phone_as(chromium, live_server, email: str, language: str):
-    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                   base_url=live_server.url, locale=language)
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([
-        {"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host,
-         "path": "/"},
-        {"name": "django_language", "value": language, "domain": host, "path": "/"},
-    ])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
-
 
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize(
@@ -63,7 +47,8 @@ def test_every_page_fits_a_phone_and_shows_the_hotline_first(chromium, live_serv
                                                             language):
     call_command("seed_demo", verbosity=0)
     User.objects.filter(email=email).update(language=language)
-    context, page = phone_as(chromium, live_server, email, language)
+    context, page = browser_as(chromium, live_server, User.objects.get(email=email),
+                               language=language)
     too_wide, hotline_hidden = [], []
     try:
         for url in pages_for(email):

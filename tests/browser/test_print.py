@@ -5,11 +5,11 @@ with the hotline inside each item; the Print button appears only with JavaScript
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from donations.badges import badge_issue_all
 from donations.custody import bucket_issue
+from tests.browser.conftest import DESKTOP, browser_as
 from tests.factories import (
     BucketFactory,
     EventFactory,
@@ -30,18 +30,6 @@ def pdf_pages(pdf: bytes) -> int:
     """Pages of a PDF: its "/Type /Page" objects (Chromium writes them uncompressed)."""
     return len(PAGE_OBJECT.findall(pdf))
 
-
-def browser_as(chromium, live_server, user, *, javascript=True):
-    context = chromium.new_context(base_url=live_server.url, java_script_enabled=javascript,
-                                   viewport={"width": 1280, "height": 900})
-    client = Client()
-    client.force_login(user)
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": host, "path": "/"}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
 
 
 @pytest.fixture
@@ -65,7 +53,7 @@ def drive():
 
 def test_badges_print_one_badge_per_page(chromium, live_server, drive):
     event, boss = drive
-    context, page = browser_as(chromium, live_server, boss)
+    context, page = browser_as(chromium, live_server, boss, viewport=DESKTOP)
     page.goto(reverse("organize_event_badges_print", args=[event.pk]))
 
     assert page.get_by_role("button", name="Print").is_visible()
@@ -81,7 +69,7 @@ def test_badges_print_one_badge_per_page(chromium, live_server, drive):
 
 def test_run_sheets_print_one_sheet_per_page(chromium, live_server, drive):
     event, boss = drive
-    context, page = browser_as(chromium, live_server, boss)
+    context, page = browser_as(chromium, live_server, boss, viewport=DESKTOP)
     page.goto(reverse("organize_event_run_sheets", args=[event.pk]))
 
     assert page.locator("article.run-sheet").count() == 4
@@ -94,7 +82,7 @@ def test_run_sheets_print_one_sheet_per_page(chromium, live_server, drive):
 
 def test_disclosure_card_prints_on_one_page(chromium, live_server, drive):
     event, boss = drive
-    context, page = browser_as(chromium, live_server, boss)
+    context, page = browser_as(chromium, live_server, boss, viewport=DESKTOP)
     page.goto(reverse("organize_event_disclosure_card", args=[event.pk]))
     pdf = page.pdf(format="Letter")
     context.close()
@@ -104,7 +92,8 @@ def test_disclosure_card_prints_on_one_page(chromium, live_server, drive):
 
 def test_print_page_without_javascript_hides_the_print_button(chromium, live_server, drive):
     event, boss = drive
-    context, page = browser_as(chromium, live_server, boss, javascript=False)
+    context, page = browser_as(chromium, live_server, boss, viewport=DESKTOP,
+                               java_script_enabled=False)
     page.goto(reverse("organize_event_badges_print", args=[event.pk]))
 
     assert not page.get_by_role("button", name="Print").is_visible()

@@ -5,11 +5,11 @@ every site when no tile can load."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Shift
+from tests.browser.conftest import DESKTOP, browser_as
 from tests.factories import (
     EventFactory,
     ShiftFactory,
@@ -22,18 +22,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def browser_as(chromium, live_server, user):
-    context = chromium.new_context(base_url=live_server.url,
-                                   viewport={"width": 1280, "height": 900})
-    client = Client()
-    client.force_login(user)
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": host, "path": "/"}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return context, page
 
 
 def test_organizer_holds_cell_captain_fills_it_flag_clears(chromium, live_server):
@@ -49,7 +37,7 @@ def test_organizer_holds_cell_captain_fills_it_flag_clears(chromium, live_server
     for member in members:
         TeamMembershipFactory(team=team, user=member)
 
-    context, page = browser_as(chromium, live_server, organizer())
+    context, page = browser_as(chromium, live_server, organizer(), viewport=DESKTOP)
     page.goto(reverse("site_board", args=[event.pk]))
     cell = page.locator(f"#c{shift.pk}")
     cell.get_by_role("link", name="Hold or release").click()
@@ -61,7 +49,7 @@ def test_organizer_holds_cell_captain_fills_it_flag_clears(chromium, live_server
     context.close()
     assert Shift.objects.get(pk=shift.pk).held_for == team
 
-    context, page = browser_as(chromium, live_server, lead)
+    context, page = browser_as(chromium, live_server, lead, viewport=DESKTOP)
     page.goto(reverse("team_signup", args=[team.pk]) + f"?shift={shift.pk}")
     for member in members:
         page.get_by_label(member.display_name).check()
@@ -69,7 +57,7 @@ def test_organizer_holds_cell_captain_fills_it_flag_clears(chromium, live_server
     page.wait_for_load_state()
     context.close()
 
-    context, page = browser_as(chromium, live_server, organizer())
+    context, page = browser_as(chromium, live_server, organizer(), viewport=DESKTOP)
     page.goto(reverse("site_board", args=[event.pk]))
     text = page.locator(f"#c{shift.pk}").inner_text()
     assert "2/2 confirmed" in text
@@ -84,7 +72,7 @@ def test_map_lists_every_site_when_tiles_are_unreachable(chromium, live_server, 
     for name in names:
         ShiftFactory(event=event, site=SiteFactory(name=name))
 
-    context, page = browser_as(chromium, live_server, organizer())
+    context, page = browser_as(chromium, live_server, organizer(), viewport=DESKTOP)
     page.goto(reverse("drive_map", args=[event.pk]))
     page.wait_for_load_state("load")
     rows = page.get_by_role("row")
