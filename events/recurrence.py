@@ -139,9 +139,9 @@ def normalize_rule(text: str) -> dict[str, str]:
     for token in filter(None, parts.get("BYSETPOS", "").split(",")):
         largest = _most_candidates(parts)
         if abs(int(token)) > largest:
-            raise RuleError(_("BYSETPOS %(token)s can never match a %(frequency)s rule (at most "
-                              "%(largest)s).") % {"token": token, "largest": largest,
-                                                  "frequency": parts["FREQ"].lower()})
+            raise RuleError(_("BYSETPOS %(token)s can never match a rule with FREQ=%(frequency)s "
+                              "(at most %(largest)s).") % {"token": token, "largest": largest,
+                                                           "frequency": parts["FREQ"]})
     for token in filter(None, parts.get("BYDAY", "").split(",")):
         if not BYDAY_TOKEN.match(token):
             raise RuleError(_("“%(token)s” is not a weekday such as TU or 4TU.") % {

@@ -257,6 +257,6 @@ def test_series_form_refuses_bysetpos_beyond_the_period(organizer_client):
                                      series_form(rrule="FREQ=DAILY;BYSETPOS=366"))
 
     assert field_errors(response, "rrule") == [
-        "BYSETPOS 366 can never match a daily rule (at most 1)."]
+        "BYSETPOS 366 can never match a rule with FREQ=DAILY (at most 1)."]
     assert EventSeries.objects.count() == 0
     assert time.monotonic() - started < 1
