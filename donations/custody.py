@@ -165,6 +165,14 @@ def _already_recorded(token: uuid.UUID | None) -> CustodyEvent | None:
     return CustodyEvent.objects.filter(request_token=token).first()
 
 
+def _begin(bucket: Bucket, request_token) -> tuple[uuid.UUID | None, Bucket, CustodyEvent | None]:
+    """Every step starts here: lock the bucket row, then look for the row a re-post of the
+    same form (same token) already recorded."""
+    token = _token(request_token)
+    bucket = _locked(bucket)
+    return token, bucket, _already_recorded(token)
+
+
 def _insert(token: uuid.UUID | None, **fields) -> CustodyEvent:
     """Add the row; if the same form was recorded meanwhile (another bucket's lock), return
     that row instead."""
@@ -333,9 +341,7 @@ def bucket_issue(*, bucket: Bucket, shift: Shift, to: User, seal_number: str, by
     stolen or already-out bucket; a shift without a site or cancelled; a receiver not
     confirmed on the shift; no seal number; a wrong receiver's code without an organizer's
     override reason."""
-    token = _token(request_token)
-    bucket = _locked(bucket)
-    first = _already_recorded(token)
+    token, bucket, first = _begin(bucket, request_token)
     if first is not None:
         return first
     latest = bucket_state(bucket)
@@ -384,9 +390,7 @@ def bucket_hand_over(*, bucket: Bucket, to: User, by: User, receiver_code: str |
     (typically the next window): one "handed_over" row (from the current holder to ``to``, on
     the receiver's shift, the seal carried over). Only the current holder or an organizer
     hands over; the receiver's code is checked unless an organizer writes a reason."""
-    token = _token(request_token)
-    bucket = _locked(bucket)
-    first = _already_recorded(token)
+    token, bucket, first = _begin(bucket, request_token)
     if first is not None:
         return first
     latest = bucket_state(bucket)
@@ -432,9 +436,7 @@ def bucket_return(*, bucket: Bucket, seal_number: str, seal_intact: bool, by: Us
     (``seal_matches``). A broken or different seal is recorded as seen and the row is
     ``flagged`` for the treasurers; no service edits or deletes it. A bucket never issued,
     already returned, lost or stolen is refused."""
-    token = _token(request_token)
-    bucket = _locked(bucket)
-    first = _already_recorded(token)
+    token, bucket, first = _begin(bucket, request_token)
     if first is not None:
         return first
     latest = bucket_state(bucket)
@@ -474,11 +476,9 @@ def bucket_report_missing(*, bucket: Bucket, kind: str, description: str,
     site and shift, with the police report number if there is one) and a "lost" / "stolen"
     row pointing at it. The bucket cannot be issued until it is found. ``event`` is needed
     only for a bucket that was never out on a drive."""
-    token = _token(request_token)
     if kind not in MISSING_KINDS:
         raise CustodyError(_("Choose lost or stolen."), "kind")
-    bucket = _locked(bucket)
-    first = _already_recorded(token)
+    token, bucket, first = _begin(bucket, request_token)
     if first is not None:
         return first
     latest = bucket_state(bucket)
@@ -515,9 +515,7 @@ def bucket_found(*, bucket: Bucket, by: User, note: str = "", request_token=None
                  ) -> CustodyEvent:
     """A lost or stolen bucket is back: one "found" row (linked to the incident); the bucket
     is in stock again. Any other bucket is refused."""
-    token = _token(request_token)
-    bucket = _locked(bucket)
-    first = _already_recorded(token)
+    token, bucket, first = _begin(bucket, request_token)
     if first is not None:
         return first
     latest = bucket_state(bucket)
