@@ -18,6 +18,8 @@ def pages_for(email: str) -> list[str]:
         "starts_at").first()
     shift = Shift.objects.filter(event=drive).first()
     team = Team.objects.filter(memberships__user__email="captain@example.org").first()
+    training = Event.objects.filter(kind=EventKind.TRAINING).order_by("starts_at").first()
+    street = Event.objects.filter(shifts__site__isnull=False).distinct().first()
     volunteer_pages = [
         "/", reverse("event_list"), reverse("event_detail", args=[drive.pk]),
         reverse("my_shifts"), reverse("profile"), reverse("calendar_settings"),
@@ -34,6 +36,15 @@ def pages_for(email: str) -> list[str]:
             reverse("event_board", args=[drive.pk]), reverse("shift_roster", args=[shift.pk]),
             reverse("shift_checkin", args=[shift.pk]), reverse("message_list"),
             reverse("organize_event_create"),
+            # The training's RSVP list and the street drive's pages.
+            reverse("organize_event_rsvps", args=[training.pk]),
+            reverse("site_board", args=[street.pk]), reverse("drive_grid", args=[street.pk]),
+            reverse("drive_map", args=[street.pk]), reverse("drive_day", args=[street.pk]),
+            reverse("organize_event_buckets", args=[street.pk]),
+            reverse("organize_event_incidents", args=[street.pk]),
+            reverse("organize_event_badges", args=[street.pk]),
+            reverse("organize_bucket_list"), reverse("organize_site_list"),
+            reverse("organize_permit_list"),
         ]
     return volunteer_pages
 
