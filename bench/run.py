@@ -4,7 +4,9 @@
 
 1. Pages of a 300-shift bucket-drive day: requests per second, latency and size of the
    public event page (anonymous, as cached for the public), the organizer's shift board, and a
-   bare Django view (/healthz) on the same server as the yardstick.
+   bare Django view (/healthz) on the same server as the yardstick; the street drive's sites
+   board and drive-day view; the treasurers' drive books, count session and deposit pages
+   for a drive of 100 counted buckets.
 2. The sign-up race: 20 volunteers press "Sign up" on a 10-place shift at the same instant.
 
 The database is dropped and rebuilt each run. Results print as Markdown; copy them into
@@ -142,6 +144,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         organizer = f"sessionid={seeded['organizer_session']}"
+        treasurer = f"sessionid={seeded['treasurer_session']}"
         event = seeded["event"]
         rows = [
             ("bare Django view (/healthz)", measure("/healthz", seconds=args.seconds,
@@ -160,6 +163,15 @@ def main() -> None:
             ("drive-day view, 50 sites, 100 buckets, organizer", measure(
                 f"/organize/events/{seeded['street_event']}/live/", seconds=args.seconds,
                 threads=args.threads, cookie=organizer)),
+            ("treasurer: drive's books, 100 counted buckets", measure(
+                f"/money/drives/{seeded['money_event']}/", seconds=args.seconds,
+                threads=args.threads, cookie=treasurer)),
+            ("treasurer: count session, 100 buckets", measure(
+                f"/money/sessions/{seeded['money_session']}/", seconds=args.seconds,
+                threads=args.threads, cookie=treasurer)),
+            ("treasurer: deposit, 50 buckets, matched", measure(
+                f"/money/deposits/{seeded['money_deposit']}/", seconds=args.seconds,
+                threads=args.threads, cookie=treasurer)),
         ]
         clicks = race(seeded["race_shift"], seeded["racer_sessions"])
         check = subprocess.run(

@@ -130,6 +130,68 @@ def street_custody(event) -> None:
                                     incident=incident, by=organizer, at=now)
 
 
+def money_drive(people) -> dict:
+    """The treasurers' pages (issue 11): a past drive whose 100 buckets came back, each counted
+    A and B (agreed) through the counting services in one count session; 50 in a deposit
+    matched to its bank line, 50 counted and waiting. Custody rows are inserted in bulk."""
+    from donations.banking import bank_line_create, bank_match, deposit_create
+    from donations.counting import count_submit, session_open, sheet_open
+    from donations.models import AgreedCount, Bucket, CustodyEvent
+
+    organizer = User.objects.get(email="bench-organizer@example.org")
+    counters = []
+    for n in range(3):
+        person = User.objects.create_user(f"bench-treasurer{n}@example.org", "x",
+                                          display_name=f"Treasurer {n}")
+        RoleGrant.objects.create(user=person, role=Role.TREASURER)
+        counters.append(person)
+    start = timezone.now() - datetime.timedelta(days=2)
+    event = Event.objects.create(
+        kind=EventKind.FUNDRAISER, title="Benchmark Counted Drive", venue_name="Peoples Church",
+        address="7172 N Cedar Ave, Fresno, CA 93720", starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4), status=Event.Status.PUBLISHED)
+    from events.models import Site
+
+    site = Site.objects.order_by("pk").first()
+    shift = Shift.objects.create(event=event, role=ShiftRole.COLLECTOR, site=site,
+                                 starts_at=start, ends_at=start + datetime.timedelta(hours=4),
+                                 needed=2, capacity=200)
+    collectors = people[:100]
+    Signup.objects.bulk_create(Signup(shift=shift, volunteer=p, status="confirmed",
+                                      confirmed_at=start) for p in collectors)
+    buckets = Bucket.objects.bulk_create(Bucket(number=1000 + n) for n in range(100))
+    CustodyEvent.objects.bulk_create(
+        CustodyEvent(bucket=b, kind="issued", shift=shift, holder=collectors[n],
+                     seal_number=f"M-{n}", by=organizer, at=start)
+        for n, b in enumerate(buckets))
+    returns = CustodyEvent.objects.bulk_create(
+        CustodyEvent(bucket=b, kind="returned", shift=shift, from_holder=collectors[n],
+                     seal_number=f"M-{n}", seal_intact=True, seal_matches=True, by=organizer,
+                     at=start + datetime.timedelta(hours=4))
+        for n, b in enumerate(buckets))
+    session = session_open(event=event, place="Bench hall", by=counters[0],
+                           present=counters[:2])
+    checks = [{"payer": "A donor", "amount_cents": 2500}]
+    for n, returned in enumerate(returns):
+        sheet = sheet_open(session=session, returned=returned, by=counters[0])
+        held = {"bill_20": n % 7, "bill_5": n % 5, "bill_1": 10 + n % 13, "coin_25": n % 17,
+                "coin_1": n % 31}
+        for counter in counters[:2]:
+            count_submit(sheet=sheet, counter=counter, quantities=held,
+                         checks=checks if n % 10 == 0 else [], odd_items=[])
+    banked = list(AgreedCount.objects.filter(event=event).order_by("pk")[:50])
+    total = sum(a.total_cents for a in banked)
+    deposit = deposit_create(event=event, deposited_on=timezone.localdate(),
+                             depositor=counters[1], slip_number="BENCH-1",
+                             declared_cents=total, agreed_ids=[a.pk for a in banked],
+                             by=counters[1])
+    line = bank_line_create(posted_on=timezone.localdate(), description="BENCH DEPOSIT",
+                            amount_cents=total, reference="BENCH-1", by=counters[1])
+    bank_match(deposit=deposit, bank_line=line, by=counters[1])
+    return {"money_event": event.pk, "money_session": session.pk, "money_deposit": deposit.pk,
+            "treasurer_session": session_for(counters[2])}
+
+
 def main() -> None:
     day = timezone.localdate() + datetime.timedelta(days=10)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(6)))
@@ -186,7 +248,9 @@ def main() -> None:
     # "now": two windows ended, one in progress, three to come).
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     street = street_drive(hour - datetime.timedelta(hours=5), people)
+    money = money_drive(people)
     print(json.dumps({
+        **money,
         "event": event.pk,
         "street_event": street,
         "signups": Signup.objects.filter(shift__event=event).count(),

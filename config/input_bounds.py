@@ -138,7 +138,8 @@ def _choice_guard(field: forms.ModelChoiceField):
         pieces = value if isinstance(value, list | tuple) else [value]
         for piece in pieces:
             text = str(piece).strip() if piece is not None else ""
-            if text.lstrip("+-").isdigit() and abs(int(text[:25])) > DATABASE_BIGINT_MAX:
+            digits = text.isascii() and text.lstrip("+-").isdigit()  # "²" is a digit to Python
+            if digits and abs(int(text[:25])) > DATABASE_BIGINT_MAX:
                 raise ValidationError(_("Select a valid choice."), code="invalid_choice")
         return clean(value)
     return guarded_clean

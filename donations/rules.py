@@ -86,3 +86,20 @@ rules.add_perm("donations.see_custody", _sees_custody)
 rules.add_perm("donations.manage_buckets", is_organizer)
 rules.add_perm("donations.hand_over_bucket", _hands_over)
 rules.add_perm("donations.override_code", is_organizer)
+
+
+# --- The treasurers' books --------------------------------------------------------------------
+# Only treasurers (and superusers) enter and see money: counts, deposits, the bank, the audit
+# trail. Organizers see custody but not counts unless they are treasurers too. Reopening a
+# reconciled drive is for superusers only, with a reason.
+
+
+def can_handle_money(user) -> bool:
+    return bool(is_treasurer(user))
+
+
+def can_reopen_books(user) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+rules.add_perm("donations.handle_money", is_treasurer)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import custody, live
 from .views import print as print_views
@@ -27,4 +27,8 @@ urlpatterns: list = [
     path("organize/events/<int:pk>/disclosure-card/", print_views.disclosure_card,
          name="organize_event_disclosure_card"),
     path("verify/<str:code>/", print_views.badge_verify, name="badge_verify"),
+    # The treasurers' books: counting, deposits and the bank, reconciliation
+    path("", include("donations.urls_counting")),
+    path("", include("donations.urls_banking")),
+    path("", include("donations.urls_books")),
 ]

@@ -29,7 +29,11 @@ PROJECT_APPS = ("events", "volunteers", "donations")
 ACCOUNT_PAGES = {"account_signup", "account_login", "account_reset_password"}
 # Keys that views read straight from request.POST or request.GET, beside their forms.
 RAW_KEYS = ("next", "view", "language", "action", "is_captain", "q", "kind", "status", "when",
-            "page", "partial", "shift")
+            "page", "partial", "shift",
+            # the treasurers' pages (issue 11)
+            "step", "item", "line", "add_up", "save", "deposit", "all", "agreed", "proceeds",
+            "add-agreed", "add-proceeds", "declared_cents", "payload", "anyway", "more_checks",
+            "more_odd_items", "work_out")
 
 HOSTILE_VALUES = [
     "2147483647", "2147483648", "-2147483649", "9223372036854775808", "9" * 40, "-1", "0",
@@ -73,6 +77,13 @@ def model(label: str):
 
 # Which object a ``<pk>`` stands for, by the page's name (first match wins).
 PK_OBJECTS = [
+    # The treasurers' books (issue 11): drive pages stand for October's drive (Demo.kwargs).
+    ("money_session_new", "events.Event"), ("money_deposit_new", "events.Event"),
+    ("money_drive", "events.Event"), ("money_reconcile", "events.Event"),
+    ("money_reopen", "events.Event"), ("money_adjustment_new", "events.Event"),
+    ("money_session", "donations.CountSession"), ("money_sheet", "donations.CountSheet"),
+    ("money_count", "donations.CountSheet"), ("money_switch_counter", "donations.CountSheet"),
+    ("money_proceeds", "donations.OddItem"), ("money_deposit", "donations.Deposit"),
     ("rsvp", "events.Rsvp"), ("invitation", "volunteers.TeamInvitation"),
     ("series", "events.EventSeries"), ("message", "volunteers.Message"),
     ("signup", "volunteers.Signup"), ("shift", "events.Shift"), ("team", "volunteers.Team"),
@@ -108,6 +119,9 @@ class Demo:
         badge_issue_all(event=self.site_shift.event, by=self.organizer)
         badge = model("donations.Badge").objects.order_by("pk").first()
         self.badge_code = badge.code if badge else "not-a-badge-code"
+        # The treasurers' books (issue 11): October's drive, half counted, and its treasurer.
+        self.money_drive = model("donations.CountSession").objects.first().event
+        self.treasurer = User.objects.get(email="treasurer@example.org")
 
     def object_pk(self, name: str) -> int | None:
         chosen = {"events.Rsvp": self.rsvp, "volunteers.Signup": self.signup,
@@ -123,6 +137,9 @@ class Demo:
         return None
 
     def kwargs(self, name: str, params: list[str]) -> dict | None:
+        if name.startswith("money_") and params == ["pk"] and dict(PK_OBJECTS).get(name) == (
+                "events.Event"):
+            return {"pk": self.money_drive.pk}
         if name.startswith(("site_board", "drive_")):
             street = {"pk": self.site_shift.event_id, "shift_pk": self.site_shift.pk}
             return {param: street[param] for param in params}
@@ -143,6 +160,8 @@ class Demo:
             return None
         if route.startswith("organize/"):
             return self.organizer
+        if route.startswith("money/"):
+            return self.treasurer
         if route.startswith("teams/"):
             return self.captain
         return self.volunteer

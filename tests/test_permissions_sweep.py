@@ -119,3 +119,53 @@ def test_every_organizer_page_refuses_anonymous_and_volunteers(client, demo):
 
         client.force_login(boss)
         assert client.get(url).status_code in (200, 302, 405), (name, url)
+
+
+# --- The treasurers' books (issue 11) -------------------------------------------------------
+
+
+def money_urls() -> list[tuple[str, str]]:
+    """Every /money/ page, with October's demo drive and its money records."""
+    from donations.models import CountSession, CountSheet, Deposit, OddItem
+
+    session = CountSession.objects.select_related("event").first()
+    objects = {
+        "money_session": session.pk, "money_sheet": CountSheet.objects.first().pk,
+        "money_count": CountSheet.objects.first().pk,
+        "money_switch_counter": CountSheet.objects.first().pk,
+        "money_proceeds": OddItem.objects.first().pk, "money_deposit": Deposit.objects.first().pk,
+    }
+    urls = []
+    for route, pattern in named_patterns():
+        if not route.startswith("money/"):
+            continue
+        params = list(pattern.pattern.converters)
+        kwargs = {"pk": objects.get(pattern.name, session.event_id)} if params else {}
+        urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
+    return urls
+
+
+def test_every_money_page_is_for_treasurers_only(client, demo):
+    from tests.factories import captain, treasurer
+
+    urls = money_urls()
+    assert len(urls) >= 15
+    outsiders = [UserFactory(), organizer(), captain()]
+    cashier = treasurer()
+
+    for name, url in urls:
+        client.logout()
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (name, url)
+            assert response["Location"].startswith("/accounts/login/"), (name, url)
+        for person in outsiders:
+            client.force_login(person)
+            assert client.get(url).status_code in (403, 404, 405), (name, url, person)
+            assert client.post(url).status_code in (403, 404), (name, url, person)
+
+        client.force_login(cashier)
+        if name == "money_reopen":  # superusers only, with a reason
+            assert client.get(url).status_code == 403
+        else:
+            assert client.get(url).status_code in (200, 302, 405), (name, url)

@@ -150,6 +150,30 @@ def build_world() -> dict:
                  seal_number="P-1", by=w["organizer"], override_reason="privacy sweep")
     incident_create(event=w["event"], kind="other", description="Privacy incident",
                     by=w["organizer"], shift=w["site_shift"], bucket=w["bucket"])
+    # The treasurers' books (issue 11): member2's bucket back and counted twice (with a check
+    # and an odd item), deposited; the money pages show counters and depositors by name.
+    from donations.banking import deposit_create
+    from donations.counting import count_submit, session_open, sheet_open
+    from donations.custody import bucket_return
+
+    second_treasurer = RoleGrantFactory(role=Role.TREASURER).user
+    counted = BucketFactory(number=503)
+    bucket_issue(bucket=counted, shift=w["site_shift"], to=w["member2"], seal_number="P-3",
+                 by=w["organizer"], override_reason="privacy sweep")
+    returned = bucket_return(bucket=counted, seal_number="P-3", seal_intact=True,
+                             by=w["organizer"])
+    w["count_session"] = session_open(event=w["event"], place="Privacy hall",
+                                      by=w["treasurer"])
+    w["sheet"] = sheet_open(session=w["count_session"], returned=returned, by=w["treasurer"])
+    for counter in (w["treasurer"], second_treasurer):
+        count_submit(sheet=w["sheet"], counter=counter, quantities={"bill_20": 2},
+                     checks=[{"payer": "A Donor", "amount_cents": 2500}],
+                     odd_items=["A gift card"])
+    w["odd_item"] = w["sheet"].agreed.count.odd_items.first()
+    w["deposit"] = deposit_create(
+        event=w["event"], deposited_on=timezone.localdate(), depositor=second_treasurer,
+        slip_number="P-SLIP-1", declared_cents=6500, agreed_ids=[w["sheet"].agreed.pk],
+        by=second_treasurer)
     return w
 
 
@@ -232,6 +256,12 @@ def objects_by_collection(w: dict) -> dict[str, list]:
         "rules": [w["permit_rule"]],
         "badges": [w["badge"]],
         "buckets": [w["bucket"], w["stock_bucket"]],
+        # the treasurers' books (issue 11)
+        "drives": [w["event"]],
+        "sessions": [w["count_session"]],
+        "sheets": [w["sheet"]],
+        "odd-items": [w["odd_item"]],
+        "deposits": [w["deposit"]],
     }
 
 

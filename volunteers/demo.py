@@ -1,4 +1,4 @@
-"""Demo people for `manage.py seed_demo`: organizers, a treasurer, captains, ~40 volunteers."""
+"""Demo people for `manage.py seed_demo`: organizers, treasurers, captains, ~40 volunteers."""
 
 import functools
 
@@ -12,8 +12,11 @@ DEMO_PASSWORD = "stop-trafficking-2026"  # noqa: S105 - printed and documented o
 
 STAFF = [
     ("organizer@example.org", "Maria Delgado", [Role.ORGANIZER], "es"),
-    ("organizer2@example.org", "Pastor James Whitfield", [Role.ORGANIZER], "en"),
+    ("organizer2@example.org", "Pastor James Whitfield", [Role.ORGANIZER, Role.TREASURER],
+     "en"),
     ("treasurer@example.org", "Grace Nakamura", [Role.TREASURER], "en"),
+    ("treasurer2@example.org", "Ruth Okafor", [Role.TREASURER], "en"),
+    ("treasurer3@example.org", "Tom Alvarez", [Role.TREASURER], "es"),
     ("captain@example.org", "Daniel Reyes", [Role.CAPTAIN], "en"),
     ("captain2@example.org", "Hannah Sorensen", [Role.CAPTAIN], "en"),
     ("captain3@example.org", "Luis Ochoa", [Role.CAPTAIN], "es"),

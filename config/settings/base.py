@@ -202,6 +202,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded permits and insurance certificates: outside any public URL, served to organizers
 # only through a view that checks the role (events/views_permits.py).
+# Counted street cash not yet banked shows its age; older than this many days it is an alert.
+MONEY_UNDEPOSITED_ALERT_DAYS = env_int("MONEY_UNDEPOSITED_ALERT_DAYS", 3)
+
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

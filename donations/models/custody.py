@@ -1,5 +1,5 @@
 """Street money before it is counted: numbered buckets, their custody log, incidents and
-collector badges. Count sheets, deposits and reconciliation come with the treasurer issues.
+collector badges. What the buckets held is in money.py.
 
 A bucket's state is the latest row of its custody log (ledger practice, Sahana Eden's asset
 log): rows are only ever added, never edited, and donations/custody.py is the one place that
