@@ -78,5 +78,7 @@ def browser_as(chromium, live_server, user, *, viewport=PHONE, language=None, **
 
 
 def fits(page) -> bool:
-    """No wider than the phone's screen."""
+    """No wider than the phone's screen (measured once the page in view has loaded: a click
+    that navigates may still be on its way)."""
+    page.wait_for_load_state()
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
