@@ -80,5 +80,12 @@ def browser_as(chromium, live_server, user, *, viewport=PHONE, language=None, **
 def fits(page) -> bool:
     """No wider than the phone's screen (measured once the page in view has loaded: a click
     that navigates may still be on its way)."""
+    from playwright.sync_api import Error
+
+    width = "document.documentElement.scrollWidth"
     page.wait_for_load_state()
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    try:
+        return page.evaluate(width) <= PHONE["width"]
+    except Error:  # the document went away under us: measure the one that replaced it
+        page.wait_for_load_state()
+        return page.evaluate(width) <= PHONE["width"]
