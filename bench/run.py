@@ -172,6 +172,12 @@ def main() -> None:
             ("treasurer: deposit, 50 buckets, matched", measure(
                 f"/money/deposits/{seeded['money_deposit']}/", seconds=args.seconds,
                 threads=args.threads, cookie=treasurer)),
+            ("treasurer: dashboard, 100 buckets, 30 teams, 1,000 card gifts", measure(
+                f"/money/drives/{seeded['money_event']}/dashboard/", seconds=args.seconds,
+                threads=args.threads, cookie=treasurer)),
+            ("public total page, same drive, anonymous", measure(
+                f"/events/{seeded['money_event']}/raised/", seconds=args.seconds,
+                threads=args.threads)),
         ]
         clicks = race(seeded["race_shift"], seeded["racer_sessions"])
         check = subprocess.run(

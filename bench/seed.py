@@ -160,8 +160,12 @@ def money_drive(people) -> dict:
     Signup.objects.bulk_create(Signup(shift=shift, volunteer=p, status="confirmed",
                                       confirmed_at=start) for p in collectors)
     buckets = Bucket.objects.bulk_create(Bucket(number=1000 + n) for n in range(100))
+    from volunteers.models import Team
+
+    teams = list(Team.objects.order_by("pk")[:30])
     CustodyEvent.objects.bulk_create(
         CustodyEvent(bucket=b, kind="issued", shift=shift, holder=collectors[n],
+                     team=teams[n % len(teams)] if teams else None,
                      seal_number=f"M-{n}", by=organizer, at=start)
         for n, b in enumerate(buckets))
     returns = CustodyEvent.objects.bulk_create(
@@ -188,6 +192,20 @@ def money_drive(people) -> dict:
     line = bank_line_create(posted_on=timezone.localdate(), description="BENCH DEPOSIT",
                             amount_cents=total, reference="BENCH-1", by=counters[1])
     bank_match(deposit=deposit, bank_line=line, by=counters[1])
+    # 1,000 card gifts through the donation page, with the teams' codes (issue 12).
+    from donations.models import CardGift
+
+    for n, team in enumerate(teams):
+        team.giving_code = f"BT-{n:02d}"
+    Team.objects.bulk_update(teams, ["giving_code"])
+    CardGift.objects.bulk_create(
+        CardGift(event=event, processor="stripe", reference=f"ch_bench_{n}",
+                 code=teams[n % len(teams)].giving_code if n % 10 else "",
+                 team=teams[n % len(teams)] if n % 10 else None, amount_cents=500 + n * 7,
+                 fee_cents=45, given_at=start + datetime.timedelta(minutes=n % 240),
+                 entered_by=counters[1])
+        for n in range(1000))
+    Event.objects.filter(pk=event.pk).update(show_leaderboard=True)
     return {"money_event": event.pk, "money_session": session.pk, "money_deposit": deposit.pk,
             "treasurer_session": session_for(counters[2])}
 

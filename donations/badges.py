@@ -24,6 +24,7 @@ from volunteers.models import Signup, User
 
 from .handoff import personal_code
 from .models import Badge
+from .totals import giving_link
 
 
 class BadgeError(Exception):
@@ -150,6 +151,33 @@ def qr_svg(text: str, *, label: str = "") -> SafeString:
     )
     return format_html('<span class="qr-code" role="img" aria-label="{}">{}</span>',
                        label or text, mark_safe(svg))  # noqa: S308 (segno's own markup)
+
+
+def with_giving_links(badges: list[Badge], event: Event) -> list[Badge]:
+    """On each badge, ``giving_code``, ``giving_link`` and ``giving_qr`` (issue 12): the code of
+    the team its holder collects with on the drive (their earliest confirmed street shift: the
+    team the shift is held for, else the team they signed up with), else of that shift's site;
+    "" and None without one. One query; one QR code drawn per code."""
+    first: dict[int, Signup] = {}
+    for signup in (Signup.objects.filter(
+            shift__event=event, shift__site__isnull=False, shift__is_cancelled=False,
+            status=Signup.Status.CONFIRMED,
+            volunteer_id__in=[badge.volunteer_id for badge in badges])
+            .select_related("team", "shift__held_for", "shift__site")
+            .order_by("shift__starts_at", "pk")):
+        first.setdefault(signup.volunteer_id, signup)
+    drawn: dict[str, SafeString] = {}
+    for badge in badges:
+        signup = first.get(badge.volunteer_id)
+        team = (signup.shift.held_for or signup.team) if signup else None
+        code = ((team.giving_code if team else None)
+                or (signup.shift.site.giving_code if signup else None) or "")
+        badge.giving_code = code
+        badge.giving_link = giving_link(code) if code else ""
+        if code and code not in drawn:
+            drawn[code] = qr_svg(badge.giving_link, label=_("QR code to give by card or phone"))
+        badge.giving_qr = drawn.get(code)
+    return badges
 
 
 # --- My shifts: the personal handoff code on the drive day ------------------------------------

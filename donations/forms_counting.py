@@ -17,7 +17,7 @@ from config.input_bounds import MAX_NUMBER_LENGTH, BoundedFormMixin
 from events.forms import LocalDateTimeInput
 
 from .counting import treasurers
-from .models import CustodyEvent, OddItemProceeds
+from .models import CountCheck, CustodyEvent, OddItemProceeds
 from .money import DENOMINATIONS, AmountError, parse_cents, parse_quantity
 
 MAX_CHECKS = 60
@@ -156,6 +156,11 @@ class CountForm(BoundedFormMixin, forms.Form):
 
 
 class CheckForm(BoundedFormMixin, forms.Form):
+    # A named envelope of cash (a donor's name on it) is a row here too: its cash is counted
+    # in this row, not in the bills and coins; a gift from a named donor may need an
+    # acknowledgment (donations/acknowledgments.py).
+    kind = forms.ChoiceField(label=_("Kind"), choices=CountCheck.Kind.choices, required=False,
+                             initial=CountCheck.Kind.CHECK)
     number = forms.CharField(label=_("Check number"), max_length=30, required=False,
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
     payer = forms.CharField(label=_("Payer"), max_length=200, required=False,
@@ -171,6 +176,10 @@ class CheckForm(BoundedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["amount"].widget.attrs["data-check-amount"] = ""
 
+    def has_changed(self) -> bool:
+        # The kind alone (its select always sends something) does not make a row filled.
+        return any(name != "kind" for name in self.changed_data)
+
     def clean(self):
         data = super().clean()
         if not self.has_changed():
@@ -183,7 +192,8 @@ class CheckForm(BoundedFormMixin, forms.Form):
 
     def check(self) -> dict:
         data = self.cleaned_data
-        return {"number": data.get("number", ""), "payer": data.get("payer", ""),
+        return {"kind": data.get("kind") or CountCheck.Kind.CHECK,
+                "number": data.get("number", ""), "payer": data.get("payer", ""),
                 "amount_cents": data.get("amount"), "donor_name": data.get("donor_name", ""),
                 "donor_address": data.get("donor_address", "")}
 

@@ -1,16 +1,22 @@
 """The run sheet of each team on a street bucket drive: its sites and time windows, the
-people and their phones, the buckets issued to it with their seal numbers. Read by the
-printable run sheets page (organizers only: phones are shown). Four queries for the whole
-drive, however many teams, sites, people and buckets."""
+people and their phones, the buckets issued to it with their seal numbers, and the team's
+giving link and QR code for donors without cash (issue 12). Read by the printable run sheets
+page (organizers only: phones are shown). Four queries for the whole drive, however many
+teams, sites, people and buckets."""
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Shift
 from volunteers.models import Signup, Team, User
 
+from .badges import qr_svg
 from .models import CustodyEvent
+from .totals import giving_link
 
 # What every collector is told before going out (the Salvation Army's kettle rules, the UK
 # street-collection code): printed on every run sheet.
@@ -45,6 +51,25 @@ class RunSheet:
     team: Team | None  # None: people on street shifts who came without a team
     shifts: list[RunSheetShift] = field(default_factory=list)
     buckets: list[IssuedBucket] = field(default_factory=list)
+
+    @property
+    def giving_code(self) -> str:
+        """The team's giving code; for the people without a team, the code of their site
+        when they all stand at one site that has one."""
+        if self.team is not None:
+            return self.team.giving_code or ""
+        sites = {entry.shift.site for entry in self.shifts}
+        return (sites.pop().giving_code or "") if len(sites) == 1 else ""
+
+    @property
+    def giving_link(self) -> str:
+        return giving_link(self.giving_code) if self.giving_code else ""
+
+    @cached_property
+    def giving_qr(self) -> SafeString | None:
+        if not self.giving_code:
+            return None
+        return qr_svg(self.giving_link, label=gettext_now("QR code of the giving link"))
 
     @property
     def people(self) -> list[User]:

@@ -32,3 +32,8 @@ urlpatterns: list = [
     path("", include("donations.urls_banking")),
     path("", include("donations.urls_books")),
 ]
+urlpatterns += [path("", include("donations.urls_dashboard"))]  # issue 12 dashboard helper
+urlpatterns += [path("", include("donations.urls_public"))]  # issue 12 public helper
+urlpatterns += [path("", include("donations.urls_ack"))]  # issue 12 acknowledgments helper
+urlpatterns += [path("", include("donations.urls_exports"))]  # issue 12 exports helper
+urlpatterns += [path("", include("donations.urls_cards"))]  # issue 12 cards helper

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.input_bounds import MAX_REMINDER_HOURS, MAX_REMINDERS, BoundedFormMixin, parse_decimal
+from donations.forms_ack import CentsAmountField
 from volunteers.models import Role, User
 
 from . import recurrence
@@ -70,7 +71,13 @@ class EventForm(SpanishFieldsForm, ServiceValidatedModelForm):
             "latitude", "longitude", "visibility", "rsvp_capacity", "contact",
             "cancel_cutoff_hours", "what_to_bring", "title_es", "description_es",
             "what_to_bring_es",
+            "show_leaderboard",  # fundraisers: the public total's team leaderboard (issue 12)
+            "accounting_code",  # fundraisers: the accountant's code in the journal (issue 12)
+            # fundraisers: an item handed out in exchange for a gift, and its value (issue 12)
+            "premium_description", "premium_value_cents",
         ]
+        # The item's value is typed in dollars and cents ("2.50") and stored in cents.
+        field_classes = {"premium_value_cents": CentsAmountField}
         widgets = {
             "starts_at": LocalDateTimeInput(),
             "ends_at": LocalDateTimeInput(),
@@ -85,6 +92,16 @@ class EventForm(SpanishFieldsForm, ServiceValidatedModelForm):
         help_texts = {
             "rsvp_capacity": _("For awareness events, trainings and meetings. Empty: no limit."),
             "latitude": _("Optional; puts the place on the map in calendar invites."),
+            "show_leaderboard": _("Fundraisers only: the public page of what the drive raised "
+                                  "lists each team's total."),
+            "accounting_code": _("Fundraisers only: the code your accountant books this "
+                                 "drive's money under; every row of the CSV journal carries "
+                                 "it."),
+            "premium_description": _("Fundraisers only: an item donors receive in exchange "
+                                     "for a gift (a wristband, a newspaper). Leave empty when "
+                                     "donors receive nothing."),
+            "premium_value_cents": _("Fundraisers only: what that item is worth, in dollars. "
+                                     "Acknowledgments state it and that it is not deductible."),
         }
 
     def __init__(self, *args, with_move_shifts: bool = False, **kwargs):

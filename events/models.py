@@ -140,6 +140,16 @@ class Event(Translated, models.Model):
     )
     what_to_bring = models.TextField(_("what to bring"), blank=True)
     what_to_bring_es = models.TextField(_("what to bring, in Spanish"), blank=True)
+    # Fundraisers (issue 12): the accountant's code for the drive's journal lines; whether the
+    # public total page shows a team leaderboard; an item handed out in exchange for a gift
+    # (a wristband, a newspaper) and its value, which is not deductible.
+    accounting_code = models.CharField(_("accounting code"), max_length=40, blank=True)
+    show_leaderboard = models.BooleanField(_("show a team leaderboard on the public total"),
+                                           default=False)
+    premium_description = models.CharField(_("item given in exchange for a gift"),
+                                           max_length=120, blank=True)
+    premium_value_cents = models.PositiveIntegerField(_("value of that item, in cents"),
+                                                      default=0)
     series = models.ForeignKey(
         EventSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="occurrences"
     )
@@ -418,6 +428,10 @@ class Site(Translated, models.Model):
     address_private = models.BooleanField(
         _("show the address only to people signed up here"), default=False
     )
+    # Card and online gifts made through the coalition's donation page with this code count
+    # toward the site (issue 12).
+    giving_code = models.CharField(_("giving code"), max_length=20, unique=True, null=True,
+                                   blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -31,6 +31,7 @@ EVENT_FIELDS = (
     "kind", "title", "description", "venue_name", "address", "latitude", "longitude",
     "starts_at", "ends_at", "visibility", "rsvp_capacity", "contact", "cancel_cutoff_hours",
     "reminder_offsets", "what_to_bring", "title_es", "description_es", "what_to_bring_es",
+    "show_leaderboard", "accounting_code", "premium_description", "premium_value_cents",
 )
 # Changes volunteers on a shift must hear about (time or place).
 EVENT_NOTIFY_FIELDS = ("starts_at", "ends_at", "venue_name", "address", "latitude", "longitude")

@@ -33,7 +33,9 @@ RAW_KEYS = ("next", "view", "language", "action", "is_captain", "q", "kind", "st
             # the treasurers' pages (issue 11)
             "step", "item", "line", "add_up", "save", "deposit", "all", "agreed", "proceeds",
             "add-agreed", "add-proceeds", "declared_cents", "payload", "anyway", "more_checks",
-            "more_odd_items", "work_out")
+            "more_odd_items", "work_out",
+            # issue 12
+            "format", "processor", "show", "event")
 
 HOSTILE_VALUES = [
     "2147483647", "2147483648", "-2147483649", "9223372036854775808", "9" * 40, "-1", "0",
@@ -84,6 +86,13 @@ PK_OBJECTS = [
     ("money_session", "donations.CountSession"), ("money_sheet", "donations.CountSheet"),
     ("money_count", "donations.CountSheet"), ("money_switch_counter", "donations.CountSheet"),
     ("money_proceeds", "donations.OddItem"), ("money_deposit", "donations.Deposit"),
+    # Totals, card gifts, acknowledgments and exports (issue 12).
+    ("money_dashboard", "events.Event"), ("money_card_gifts", "events.Event"),
+    ("money_card_import", "events.Event"), ("money_reconciliation_report", "events.Event"),
+    ("money_journal_export", "donations.JournalExport"),
+    ("money_giving_code_team", "volunteers.Team"), ("money_giving_code_site", "events.Site"),
+    ("money_acknowledgment", "donations.CountCheck"), ("team_raised", "volunteers.Team"),
+    ("fundraiser_raised", "events.Event"),
     ("rsvp", "events.Rsvp"), ("invitation", "volunteers.TeamInvitation"),
     ("series", "events.EventSeries"), ("message", "volunteers.Message"),
     ("signup", "volunteers.Signup"), ("shift", "events.Shift"), ("team", "volunteers.Team"),
@@ -122,6 +131,10 @@ class Demo:
         # The treasurers' books (issue 11): October's drive, half counted, and its treasurer.
         self.money_drive = model("donations.CountSession").objects.first().event
         self.treasurer = User.objects.get(email="treasurer@example.org")
+        from donations.acknowledgments import gifts_to_acknowledge
+
+        self.gift = next(g for g in gifts_to_acknowledge(event=self.money_drive)
+                         if g.kind == "check")
 
     def object_pk(self, name: str) -> int | None:
         chosen = {"events.Rsvp": self.rsvp, "volunteers.Signup": self.signup,
@@ -137,9 +150,11 @@ class Demo:
         return None
 
     def kwargs(self, name: str, params: list[str]) -> dict | None:
-        if name.startswith("money_") and params == ["pk"] and dict(PK_OBJECTS).get(name) == (
-                "events.Event"):
+        if params == ["pk"] and dict(PK_OBJECTS).get(name) == "events.Event" and (
+                name.startswith("money_") or name == "fundraiser_raised"):
             return {"pk": self.money_drive.pk}
+        if "kind" in params:  # a gift to acknowledge (issue 12): the demo's $300 check
+            return {"kind": self.gift.kind, "pk": self.gift.pk}
         if name.startswith(("site_board", "drive_")):
             street = {"pk": self.site_shift.event_id, "shift_pk": self.site_shift.pk}
             return {param: street[param] for param in params}
@@ -223,7 +238,7 @@ def test_every_page_has_its_objects(demo):
 
 # The pages are walked in PAGE_GROUPS groups, each its own Hypothesis run: one run over every
 # page draws more than Hypothesis allows for one example (8 KB of choices).
-PAGE_GROUPS = 3
+PAGE_GROUPS = 6
 
 
 @pytest.mark.parametrize("group", range(PAGE_GROUPS))

@@ -167,13 +167,19 @@ def build_world() -> dict:
     w["sheet"] = sheet_open(session=w["count_session"], returned=returned, by=w["treasurer"])
     for counter in (w["treasurer"], second_treasurer):
         count_submit(sheet=w["sheet"], counter=counter, quantities={"bill_20": 2},
-                     checks=[{"payer": "A Donor", "amount_cents": 2500}],
+                     checks=[{"payer": "A Donor", "amount_cents": 30000,
+                              "donor_name": "A Donor", "donor_address": "1 Donor Way"}],
                      odd_items=["A gift card"])
     w["odd_item"] = w["sheet"].agreed.count.odd_items.first()
     w["deposit"] = deposit_create(
         event=w["event"], deposited_on=timezone.localdate(), depositor=second_treasurer,
-        slip_number="P-SLIP-1", declared_cents=6500, agreed_ids=[w["sheet"].agreed.pk],
+        slip_number="P-SLIP-1", declared_cents=34000, agreed_ids=[w["sheet"].agreed.pk],
         by=second_treasurer)
+    # Issue 12: the $300 check needs an acknowledgment; one journal download.
+    from donations.exports.journal import journal_export_create
+
+    w["check"] = w["sheet"].agreed.count.checks.get()
+    w["journal"] = journal_export_create(by=second_treasurer, event=w["event"])
     return w
 
 
@@ -262,6 +268,7 @@ def objects_by_collection(w: dict) -> dict[str, list]:
         "sheets": [w["sheet"]],
         "odd-items": [w["odd_item"]],
         "deposits": [w["deposit"]],
+        "journal": [w["journal"]],
     }
 
 
@@ -278,6 +285,10 @@ def candidates(route: str, name: str, param: str, w: dict, viewer) -> list:
     }
     if param in by_param:
         return by_param[param]
+    if param == "kind":  # a gift to acknowledge (issue 12)
+        return ["check"]
+    if param == "pk" and "<str:kind>" in route:
+        return [w["check"].pk]
     if param == "pk":
         match = re.search(r"([\w-]+)/<int:pk>", route)
         collection = match.group(1) if match else None

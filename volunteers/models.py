@@ -147,6 +147,10 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     partner_organization = models.CharField(_("partner organization"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # Card and online gifts made through the coalition's donation page with this code count
+    # toward the team (issue 12).
+    giving_code = models.CharField(_("giving code"), max_length=20, unique=True, null=True,
+                                   blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams"
     )

@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import email_settings, env_bool, env_int, env_list, env_str
@@ -205,6 +206,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Counted street cash not yet banked shows its age; older than this many days it is an alert.
 MONEY_UNDEPOSITED_ALERT_DAYS = env_int("MONEY_UNDEPOSITED_ALERT_DAYS", 3)
 
+# The coalition's own online donation page: giving links and QR codes add ?code=<team code>
+# (issue 12). Gifts of this much or more from an identifiable donor need a written
+# acknowledgment; organizers are reminded this many days before a permit's return is due.
+DONATION_PAGE_URL = env_str("DONATION_PAGE_URL", "https://example.org/donate")
+ACKNOWLEDGMENT_THRESHOLD_CENTS = env_int("ACKNOWLEDGMENT_THRESHOLD_CENTS", 25000)
+PERMIT_RETURN_REMINDER_DAYS = env_int("PERMIT_RETURN_REMINDER_DAYS", 7)
+
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -254,6 +262,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-organizer-digests": {
         "task": "volunteers.queue_organizer_digests", "schedule": 900.0,
         "options": {"expires": 890},
+    },
+    # Every morning at 8 (TIME_ZONE): organizers hear of permit returns due soon (issue 12).
+    "remind-permit-returns": {
+        "task": "donations.remind_permit_returns", "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 3600},
     },
 }
 

@@ -125,7 +125,12 @@ def _clean_checks(checks) -> list[dict]:
             raise MoneyError(_("A check's amount is more than zero."), prefix + "amount")
         if amount > MAX_CENTS:
             raise MoneyError(_("That amount is too large to be right."), prefix + "amount")
+        kind = check.get("kind") or CountCheck.Kind.CHECK
+        if kind not in CountCheck.Kind.values:
+            raise MoneyError(_("Choose whether this is a check or a named envelope."),
+                             prefix + "kind")
         cleaned.append({
+            "kind": kind,
             "number": _text(check.get("number"), field=prefix + "number",
                             limit=CHECK_NUMBER_MAX),
             "payer": _text(check.get("payer"), field=prefix + "payer", limit=PAYER_MAX,

@@ -4,6 +4,7 @@ the drive's reconciliation and lock, the audit trail)."""
 
 from .custody import Badge, Bucket, CustodyEvent, Incident, new_badge_code
 from .money import (
+    Acknowledgment,
     AdjustmentAllocation,
     AdjustmentEntry,
     AgreedCount,
@@ -11,6 +12,8 @@ from .money import (
     BankImport,
     BankLine,
     BankMatch,
+    CardGift,
+    CardImport,
     Count,
     CountCheck,
     CountLine,
@@ -19,6 +22,8 @@ from .money import (
     Deposit,
     DepositItem,
     DriveMoneyStep,
+    JournalExport,
+    JournalLine,
     MoneyAudit,
     OddItem,
     OddItemProceeds,
@@ -26,7 +31,7 @@ from .money import (
 )
 
 __all__ = [
-
+    "Acknowledgment",
     "AdjustmentAllocation",
     "AdjustmentEntry",
     "AgreedCount",
@@ -36,8 +41,8 @@ __all__ = [
     "BankLine",
     "BankMatch",
     "Bucket",
-
-
+    "CardGift",
+    "CardImport",
     "Count",
     "CountCheck",
     "CountLine",
@@ -48,8 +53,8 @@ __all__ = [
     "DepositItem",
     "DriveMoneyStep",
     "Incident",
-
-
+    "JournalExport",
+    "JournalLine",
     "MoneyAudit",
     "OddItem",
     "OddItemProceeds",

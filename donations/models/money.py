@@ -121,7 +121,15 @@ class CountLine(models.Model):
 
 
 class CountCheck(models.Model):
+    """A check, or a named envelope of cash, found in a bucket: a gift from an identifiable
+    donor when a donor name is written (acknowledgments, issue 12)."""
+
+    class Kind(models.TextChoices):
+        CHECK = "check", _("Check")
+        ENVELOPE = "envelope", _("Named envelope")
+
     count = models.ForeignKey(Count, on_delete=models.PROTECT, related_name="checks")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CHECK)
     number = models.CharField(_("check number"), max_length=30, blank=True)
     payer = models.CharField(_("payer"), max_length=200)
     amount_cents = models.BigIntegerField()
@@ -457,3 +465,141 @@ class MoneyAudit(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.subject}"
 
+
+# --- Card and online gifts, acknowledgments, the accountant's journal (issue 12) -------------
+
+
+class CardImport(models.Model):
+    """One processor export file imported for a drive (all its rows, or none)."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT,
+                              related_name="card_imports")
+    processor = models.CharField(_("processor"), max_length=40)
+    file_name = models.CharField(max_length=200)
+    mapping = models.JSONField(default=dict)
+    rows = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Card import {self.file_name}"
+
+
+class CardGift(models.Model):
+    """A card or online gift through the coalition's donation page, read from the processor's
+    export. ``code`` is the team (or site) giving code as the file had it; ``team``/``site``
+    are what it named, or empty when the code was unknown (unattributed). Final once written."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT,
+                              related_name="card_gifts")
+    card_import = models.ForeignKey(CardImport, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="gifts")
+    processor = models.CharField(_("processor"), max_length=40)
+    reference = models.CharField(_("processor reference"), max_length=120)
+    code = models.CharField(_("giving code"), max_length=40, blank=True)
+    team = models.ForeignKey("volunteers.Team", on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="card_gifts")
+    site = models.ForeignKey("events.Site", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="card_gifts")
+    amount_cents = models.BigIntegerField(_("amount"))
+    fee_cents = models.BigIntegerField(_("processor fee"), default=0)
+    donor_name = models.CharField(_("donor name"), max_length=200, blank=True)
+    donor_email = models.EmailField(_("donor email"), blank=True)
+    donor_language = models.CharField(_("donor language"), max_length=8, blank=True)
+    given_at = models.DateTimeField(_("given at"))
+    entered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        indexes = [models.Index(fields=["event", "team"])]
+        constraints = [
+            models.UniqueConstraint(fields=["processor", "reference"],
+                                    name="card_gift_reference_once"),
+            models.CheckConstraint(condition=Q(amount_cents__gt=0),
+                                   name="card_gift_amount_positive"),
+            models.CheckConstraint(condition=Q(fee_cents__gte=0),
+                                   name="card_gift_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card gift {self.processor} {self.reference}"
+
+
+class Acknowledgment(models.Model):
+    """The written acknowledgment a donor of $250 or more is owed, sent by email through the
+    outbox or printed as a letter; one per gift (a check or named envelope, or a card gift)."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email", _("Email")
+        LETTER = "letter", _("Printed letter")
+
+    check_gift = models.OneToOneField(CountCheck, on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="acknowledgment")
+    card_gift = models.OneToOneField(CardGift, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="acknowledgment")
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT,
+                              related_name="acknowledgments")
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    donor_name = models.CharField(_("donor name"), max_length=200)
+    to_address = models.CharField(_("sent to"), max_length=300, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    amount_cents = models.BigIntegerField()
+    # What the donor received in exchange (a wristband, a newspaper), and so the deductible part.
+    goods_value_cents = models.BigIntegerField(default=0)
+    deductible_cents = models.BigIntegerField()
+    message = models.ForeignKey("volunteers.Message", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="+")
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(check_gift__isnull=False) & Q(card_gift__isnull=True))
+                | (Q(check_gift__isnull=True) & Q(card_gift__isnull=False)),
+                name="acknowledgment_of_one_gift",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Acknowledgment {self.pk} to {self.donor_name}"
+
+
+class JournalExport(models.Model):
+    """One download of the accountant's CSV journal; its lines are never exported again."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    rows = models.PositiveIntegerField(default=0)
+    # The file as it was downloaded: a later download of this export is the same bytes, even
+    # after a team is renamed or the drive's accounting code changes.
+    content = models.TextField(blank=True, editable=False)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Journal export {self.pk}"
+
+
+class JournalLine(models.Model):
+    """A money record already in an exported journal: (kind, object id) once, ever."""
+
+    export = models.ForeignKey(JournalExport, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="journal_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} in export {self.export_id}"

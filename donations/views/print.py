@@ -28,6 +28,7 @@ from ..badges import (
     qr_svg,
     street_collectors,
     verify_url,
+    with_giving_links,
 )
 from ..models import Badge
 from ..run_sheets import SAFETY_RULES, run_sheets
@@ -71,8 +72,8 @@ def badge_list(request, pk: int):
 def badges_print(request, pk: int):
     """Every badge still out (not handed back, not revoked), one per page."""
     event = get_object_or_404(Event, pk=pk)
-    badges = [b for b in badges_for_event(event)
-              if b.returned_at is None and b.revoked_at is None]
+    badges = with_giving_links([b for b in badges_for_event(event)
+                                if b.returned_at is None and b.revoked_at is None], event)
     for badge in badges:
         badge.first_name = first_name(badge.volunteer)
         badge.qr = qr_svg(verify_url(badge),

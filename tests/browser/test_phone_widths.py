@@ -46,13 +46,29 @@ def pages_for(email: str) -> list[str]:
             reverse("organize_bucket_list"), reverse("organize_site_list"),
             reverse("organize_permit_list"),
         ]
+    if email == "treasurer@example.org":  # the money pages (issues 11 and 12)
+        from donations.models import CountSession, Deposit
+
+        october = CountSession.objects.first().event
+        return [
+            reverse("money_home"), reverse("money_drive", args=[october.pk]),
+            reverse("money_dashboard", args=[october.pk]),
+            reverse("money_session", args=[CountSession.objects.first().pk]),
+            reverse("money_deposit", args=[Deposit.objects.first().pk]),
+            reverse("money_bank"), reverse("money_card_gifts", args=[october.pk]),
+            reverse("money_acknowledgments"), reverse("money_journal"),
+            reverse("money_audit"), reverse("money_giving_codes"),
+            reverse("money_reconciliation_report", args=[october.pk]),
+            reverse("fundraiser_raised", args=[october.pk]),
+        ]
     return volunteer_pages
 
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize(
-    "email", ["volunteer@example.org", "captain@example.org", "organizer@example.org"]
+    "email", ["volunteer@example.org", "captain@example.org", "organizer@example.org",
+              "treasurer@example.org"]
 )
 def test_every_page_fits_a_phone_and_shows_the_hotline_first(chromium, live_server, email,
                                                             language):

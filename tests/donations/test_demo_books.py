@@ -36,6 +36,17 @@ def test_demo_drive_has_counted_buckets_with_one_recount(october):
     assert match.difference_cents == -2000
     assert adjustment.amount_cents == -2000
     assert "counterfeit" in adjustment.explanation
+    # issue 12: card gifts (one unattributed), the $300 check acknowledged, the permit, a journal
+    from donations.models import Acknowledgment, CardGift, JournalExport
+    from events.models import Permit
+
+    gifts = CardGift.objects.filter(event=october)
+    assert gifts.count() == 10
+    assert gifts.filter(team__isnull=True, site__isnull=True).count() == 1
+    assert Acknowledgment.objects.get(event=october).donor_name == "Robert and Linda Chen"
+    assert Permit.objects.filter(sites__shifts__event=october).exists()
+    assert JournalExport.objects.filter(event=october).count() == 1
+    assert october.accounting_code and october.show_leaderboard
 
 
 def test_demo_drive_is_left_for_an_independent_treasurer_to_finish(october):

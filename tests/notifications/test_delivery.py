@@ -464,6 +464,17 @@ def _site_retired(shift, volunteer):
     site_retire(site=shift.site, by=organizer())
 
 
+
+def _permit_return_due(shift, volunteer):
+    from donations.exports import permit_return_reminders_queue
+    from tests.factories import PermitFactory, RoleGrantFactory
+    from volunteers.models import Role
+
+    RoleGrantFactory(user=volunteer, role=Role.ORGANIZER)
+    PermitFactory(return_due=timezone.localdate() + datetime.timedelta(days=3))
+    permit_return_reminders_queue()
+
+
 SCENARIOS = {
     Kind.WELCOME: _welcomed,
     Kind.CONFIRMATION: _holder,
@@ -481,14 +492,17 @@ SCENARIOS = {
     Kind.SHIFT_HELD: _held_for_captain,
     Kind.HOLD_RELEASED: _hold_released,
     Kind.SITE_RETIRED: _site_retired,
+    Kind.PERMIT_RETURN_REMINDER: _permit_return_due,
     Kind.RSVP_CONFIRMATION: _going,
     Kind.RSVP_CANCELLED: lambda shift, v: event_services.rsvp_cancel(
         event=_going(shift, v).event, user=v),
 }
 
 
-# Account emails (RULES[kind].account): tests/accounts/test_account_emails.py.
-MESSAGE_KINDS = [kind for kind in Kind.values if not RULES[kind].account]
+# Account emails (RULES[kind].account): tests/accounts/test_account_emails.py. Emails a kind
+# builds itself (RULES[kind].email: a donor's acknowledgment): tests/donations/test_ack.py.
+MESSAGE_KINDS = [kind for kind in Kind.values
+                 if not RULES[kind].account and RULES[kind].email is None]
 
 
 def test_every_kind_has_a_scenario():

@@ -44,6 +44,11 @@ class Kind(models.TextChoices):
     SHIFT_HELD = "shift_held", _("Shift held for a team (to its captains)")
     HOLD_RELEASED = "hold_released", _("A team's hold on a shift was released")
     SITE_RETIRED = "site_retired", _("The collection site of a shift was retired")
+    # A donor's written acknowledgment of a gift (donations.acknowledgments), to an address
+    # that has no account.
+    DONATION_ACKNOWLEDGMENT = "donation_acknowledgment", _("Acknowledgment of a donor's gift")
+    # A permit's return is due soon (donations.exports.reminders), to each organizer.
+    PERMIT_RETURN_REMINDER = "permit_return_reminder", _("A permit's return is due soon")
     # Account emails (django-allauth's, through volunteers.adapters): the value is the name
     # of allauth's template, rendered from templates/account/email/<kind>_*.
     EMAIL_CONFIRMATION_SIGNUP = "email_confirmation_signup", _("Confirm a new account's address")
@@ -295,6 +300,27 @@ class Rule:
     # Builds the calendar invite for a message not about a sign-up (RSVPs); by default the
     # invite is the sign-up's (events.calendar.signup_invite).
     calendar: Callable[..., object] | None = None
+    # Builds the whole email itself (``email(message, now=...)``), for a message to someone
+    # without an account (a donor): no verified address of an account is asked for.
+    email: Callable[..., object] | None = None
+
+
+def _acknowledgment_email(message, *, now):
+    from donations.acknowledgments import acknowledgment_email
+
+    return acknowledgment_email(message, now=now)
+
+
+def _permit_return_still_due(message, now) -> str | None:
+    from donations.exports.reminders import reason_not_to_remind
+
+    return reason_not_to_remind(message, now)
+
+
+def _permit_return_context(message) -> dict:
+    from donations.exports.reminders import reminder_context
+
+    return reminder_context(message)
 
 
 RULES: dict[str, Rule] = {
@@ -318,6 +344,9 @@ RULES: dict[str, Rule] = {
     Kind.SHIFT_HELD: Rule(reason_not_to_send=_still_held, context=_hold_context),
     Kind.HOLD_RELEASED: Rule(reason_not_to_send=_hold_exists, context=_hold_context),
     Kind.SITE_RETIRED: Rule(reason_not_to_send=_site_still_retired, context=_site_context),
+    Kind.DONATION_ACKNOWLEDGMENT: Rule(email=_acknowledgment_email),
+    Kind.PERMIT_RETURN_REMINDER: Rule(immediate=False, reason_not_to_send=_permit_return_still_due,
+                                      context=_permit_return_context),
     Kind.EMAIL_CONFIRMATION_SIGNUP: Rule(account=True, reason_not_to_send=_address_unconfirmed),
     Kind.EMAIL_CONFIRMATION: Rule(account=True, reason_not_to_send=_address_unconfirmed),
     Kind.PASSWORD_RESET_KEY: Rule(account=True, reason_not_to_send=_account_active),

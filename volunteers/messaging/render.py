@@ -115,6 +115,8 @@ def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlte
         from .account import account_email
 
         return account_email(message, now=now)
+    if rule.email is not None:
+        return rule.email(message, now=now)
     recipient = message.recipient
     if not has_verified_email(recipient):
         if rule.optional:

@@ -149,14 +149,17 @@ def message_list(request):
     )
     page = Paginator(rows, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     for message in page:
-        _describe_row(message, now=now)
+        _describe_row(message, now=now, viewer=request.user)
     tabs = [(key, label, counts[key]) for key, label in VIEWS.items()]
     return render(request, "volunteers/messages.html", {"page": page, "view": view, "tabs": tabs})
 
 
-def _describe_row(message: Message, *, now=None) -> None:
+def _describe_row(message: Message, *, viewer, now=None) -> None:
     message.kind_label = dict(Kind.choices).get(message.kind, message.kind)
     message.needs_attention = message_needs_attention(message, now=now)
+    # A donor's address is the treasurers' to see, not every organizer's (issue 12).
+    message.donor_hidden = (message.kind == Kind.DONATION_ACKNOWLEDGMENT
+                            and not roles.is_treasurer(viewer))
 
 
 @role_required(roles.is_organizer)
@@ -172,7 +175,7 @@ def message_retry_view(request, pk: int):
         message = Message.objects.select_related(
             "recipient", "event", "signup", "signup__shift", "signup__shift__event"
         ).get(pk=pk)
-        _describe_row(message)
+        _describe_row(message, viewer=request.user)
         return render(request, "volunteers/partials/_message_row.html", {
             "message": message, "view": request.POST.get("view"), "row_error": error,
             "row_notice": None if error else _("Queued again."),

@@ -9,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from donations.demo import seed_buckets
+        from donations.demo_gifts import seed_gifts
         from donations.demo_money import seed_books
         from events.demo import seed_events
         from events.demo_drive import seed_street_drive
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             seed_signups(people, events)
             drive = seed_street_drive(people)
             seed_buckets(people, drive)
-            seed_books(people)
+            seed_gifts(seed_books(people))
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, roles, _language in STAFF:
