@@ -388,12 +388,12 @@ class ImportPreview:
         return [line for line in self.lines if line.row not in known_rows]
 
 
-def clean_mapping(mapping: dict, headers: list[str]) -> dict:
-    """The mapping checked: every column in the file, each used once, a date column, and an
-    amount column or debit and credit columns (not both). MoneyError at the mapping's field."""
-    width = len(headers)
+def column_indexes(mapping: dict, headers: list[str], keys) -> dict:
+    """``mapping``'s column for each of ``keys`` as an index into ``headers`` (None when not
+    chosen); a value that is not a column of the file is a MoneyError at its key. Shared by
+    the bank and the card imports."""
     cleaned: dict = {}
-    for key in COLUMN_KEYS:
+    for key in keys:
         value = mapping.get(key)
         if value in (None, ""):
             cleaned[key] = None
@@ -402,9 +402,16 @@ def clean_mapping(mapping: dict, headers: list[str]) -> dict:
             index = int(value)
         except (TypeError, ValueError):
             raise MoneyError(_("Choose a column of the file."), key) from None
-        if not 0 <= index < width:
+        if not 0 <= index < len(headers):
             raise MoneyError(_("Choose a column of the file."), key)
         cleaned[key] = index
+    return cleaned
+
+
+def clean_mapping(mapping: dict, headers: list[str]) -> dict:
+    """The mapping checked: every column in the file, each used once, a date column, and an
+    amount column or debit and credit columns (not both). MoneyError at the mapping's field."""
+    cleaned = column_indexes(mapping, headers, COLUMN_KEYS)
     if cleaned["date"] is None:
         raise MoneyError(_("Choose the column that holds the date the bank posted each line."),
                          "date")

@@ -14,18 +14,15 @@ seconds whatever happens, as the other public pages do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
 
-from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
-from django.utils import timezone, translation
-from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.http import Http404
+from django.utils import timezone
 
 from events.models import Event, EventKind
 from events.selectors import visible_events
-from volunteers.access import PUBLIC_MAX_AGE, drive_pages_key, public_pages_version
+from volunteers.access import PUBLIC_MAX_AGE, drive_pages_key, public_cache, public_pages_version
 
 from .totals import public_figures
 
@@ -44,39 +41,13 @@ def raised_event_or_404(*, user, pk: int) -> Event:
     return event
 
 
-def raised_page_cache(view):
-    """``volunteers.access.public_cache`` for the total's page: for anonymous visitors the page
-    is rendered once per change and kept for up to a minute (browsers and shared caches may
-    keep it a minute too, keyed on Cookie); a page for a logged-in person, or one carrying a
-    message, is never cached. The key follows both counters (see the module docstring)."""
+def _raised_key(request) -> str:
+    return drive_pages_key("public-raised", request.get_full_path())
 
-    @wraps(view)
-    def cached(request, *args, **kwargs):
-        anonymous = (
-            request.method == "GET"
-            and not request.user.is_authenticated
-            and not len(messages.get_messages(request))
-        )
-        key = drive_pages_key("public-raised", request.get_full_path()) if anonymous else None
-        if anonymous:
-            stored = cache.get(key)
-            if stored is not None:
-                content, content_type = stored
-                response = HttpResponse(content, content_type=content_type)
-                response["Content-Language"] = translation.get_language()
-                patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-                patch_vary_headers(response, ["Cookie", "Accept-Language"])
-                return response
-        response = view(request, *args, **kwargs)
-        if anonymous and response.status_code == 200 and not response.cookies:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-            cache.set(key, (response.content, response["Content-Type"]), PUBLIC_MAX_AGE)
-        else:
-            add_never_cache_headers(response)
-        patch_vary_headers(response, ["Cookie"])
-        return response
 
-    return cached
+# ``volunteers.access.public_cache`` for the total's page, its key following both counters
+# (see the module docstring).
+raised_page_cache = public_cache(key=_raised_key)
 
 
 # --- The "Raised so far" box --------------------------------------------------------------

@@ -86,11 +86,16 @@ def drive_pages_key(name: str, *parts) -> str:
         *parts))
 
 
-def public_cache(view):
+def public_cache(view=None, *, key=None):
     """Pages for anonymous visitors are rendered once per change and kept in the cache (Redis
     in production) for up to a minute, and browsers and shared caches may keep them for a
     minute too (keyed on Cookie); a page for a logged-in person, or one carrying a message, is
-    never cached anywhere."""
+    never cached anywhere. ``key(request)`` names the cached copy (default: the public pages'
+    version, the language and the address); ``@public_cache`` or ``@public_cache(key=...)``."""
+    if view is None:
+        return lambda inner: public_cache(inner, key=key)
+    key_of = key or (lambda request: f"public-page:{public_pages_version()}:"
+                     f"{translation.get_language()}:{request.get_full_path()}")
 
     @wraps(view)
     def cached(request, *args, **kwargs):
@@ -99,11 +104,10 @@ def public_cache(view):
             and not request.user.is_authenticated
             and not len(messages.get_messages(request))
         )
-        key = None
+        stored_as = None
         if anonymous:
-            key = (f"public-page:{public_pages_version()}:{translation.get_language()}:"
-                   f"{request.get_full_path()}")
-            stored = cache.get(key)
+            stored_as = key_of(request)
+            stored = cache.get(stored_as)
             if stored is not None:
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
@@ -115,7 +119,8 @@ def public_cache(view):
         if anonymous and response.status_code == 200 and not response.cookies:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             if not getattr(response, "streaming", False):
-                cache.set(key, (response.content, response["Content-Type"]), PUBLIC_MAX_AGE)
+                cache.set(stored_as, (response.content, response["Content-Type"]),
+                          PUBLIC_MAX_AGE)
         else:
             add_never_cache_headers(response)
         patch_vary_headers(response, ["Cookie"])

@@ -28,6 +28,7 @@ from ..bank_csv import (
     _guess_date_format,
     _guess_decimal,
     _name,
+    column_indexes,
     column_label,
 )
 from ..banking import one_line
@@ -281,20 +282,7 @@ def clean_mapping(mapping: dict, headers: list[str]) -> dict:
     """The mapping checked: every column in the file, each used once, the reference, amount
     and date columns chosen, known formats, a processor, and the drive's days as a range.
     MoneyError at the mapping's field."""
-    width = len(headers)
-    cleaned: dict = {}
-    for key in COLUMN_KEYS:
-        value = mapping.get(key)
-        if value in (None, ""):
-            cleaned[key] = None
-            continue
-        try:
-            index = int(value)
-        except (TypeError, ValueError):
-            raise MoneyError(_("Choose a column of the file."), key) from None
-        if not 0 <= index < width:
-            raise MoneyError(_("Choose a column of the file."), key)
-        cleaned[key] = index
+    cleaned = column_indexes(mapping, headers, COLUMN_KEYS)
     missing = {
         "reference": _("Choose the column that holds the processor's reference of each "
                        "payment (its transaction or payment ID): Rally imports each gift "
