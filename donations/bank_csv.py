@@ -157,59 +157,95 @@ def _has_columns(cells: list[str]) -> bool:
         guess[key] is not None for key in ("amount", "debit", "credit"))
 
 
-def read_bank_csv(uploaded_file) -> tuple[list[str], list[list]]:
-    """``(headers, rows)``: the column names, and each row below them as ``[row_number,
-    cells]`` (``row_number`` as a spreadsheet numbers the file's rows, so that a message can
-    point at it). Blank rows are left out. Raises BankImportError for a file that is not a
-    bank statement Rally can read (too large, empty, binary, no columns)."""
+@dataclass(frozen=True)
+class CsvWords:
+    """What a CSV import says when a file is not one it can read, in its own words (a bank
+    statement, a processor's export); the reading itself is :func:`read_csv_rows`."""
+
+    too_large: str  # %(max)s MB
+    not_csv: str
+    too_many_rows: str  # %(max)s rows
+    too_many_columns: str  # %(row)s, %(max)s
+    unreadable_row: str  # %(row)s, %(why)s
+    one_column: str
+    no_rows: str
+    undecodable: str | None = None  # None: the decoder's own message
+
+
+def read_csv_rows(uploaded_file, *, words: CsvWords, max_columns: int, has_columns,
+                  error) -> tuple[list[str], list[list]]:
+    """``(headers, rows)``: the column names (the first of the first rows that
+    ``has_columns``), and each row below them as ``[row_number, cells]`` (``row_number`` as
+    a spreadsheet numbers the file's rows, so that a message can point at it). Blank rows are
+    left out. A file this cannot read raises ``error(message)`` with ``words``' message."""
     size = getattr(uploaded_file, "size", None)
+    too_large = words.too_large % {"max": MAX_BYTES // (1024 * 1024)}
     if size is not None and size > MAX_BYTES:
-        raise _file_error(_("This file is larger than %(max)s MB. Export a shorter period of "
-                            "the statement.") % {"max": MAX_BYTES // (1024 * 1024)})
+        raise error(too_large)
     raw = uploaded_file.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise _file_error(_("This file is larger than %(max)s MB. Export a shorter period of "
-                            "the statement.") % {"max": MAX_BYTES // (1024 * 1024)})
+        raise error(too_large)
     if not raw.strip():
-        raise _file_error(_("The file is empty."))
-    text = _decode(raw)
+        raise error(_("The file is empty."))
+    try:
+        text = _decode(raw)
+    except BankImportError:
+        if words.undecodable is None:
+            raise
+        raise error(words.undecodable) from None
     if "\x00" in text:
-        raise _file_error(_("This is not a CSV file. On the bank's website, export the "
-                            "statement as CSV (comma-separated values)."))
+        raise error(words.not_csv)
     delimiter = _delimiter(text)
     numbered: list[tuple[int, list[str]]] = []
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""),
                                                   delimiter=delimiter), start=1):
             if len(numbered) > MAX_ROWS + HEADER_SEARCH:
-                raise _file_error(_("This file has more than %(max)s rows. Export a shorter "
-                                    "period of the statement.") % {"max": MAX_ROWS})
+                raise error(words.too_many_rows % {"max": MAX_ROWS})
             cells = [_cell(value) for value in cells]
             if any(cells):
-                if len(cells) > MAX_COLUMNS:
-                    raise _file_error(_("Row %(row)s has more than %(max)s columns: this does "
-                                        "not look like a bank statement.")
-                                      % {"row": number, "max": MAX_COLUMNS})
+                if len(cells) > max_columns:
+                    raise error(words.too_many_columns % {"row": number, "max": max_columns})
                 numbered.append((number, cells))
-    except csv.Error as error:
-        raise _file_error(_("Rally cannot read row %(row)s of this file (%(why)s). Export the "
-                            "statement again as CSV.") % {"row": len(numbered) + 1,
-                                                          "why": error}) from None
+    except csv.Error as why:
+        raise error(words.unreadable_row % {"row": len(numbered) + 1, "why": why}) from None
     if not numbered:
-        raise _file_error(_("The file is empty."))
+        raise error(_("The file is empty."))
     header_at = next((i for i, (_n, cells) in enumerate(numbered[:HEADER_SEARCH])
-                      if _has_columns(cells)), 0)
+                      if has_columns(cells)), 0)
     headers = numbered[header_at][1]
     rows = [[number, cells] for number, cells in numbered[header_at + 1:]]
     if len(headers) < 2:
-        raise _file_error(_("Rally found only one column in this file. A bank statement has "
-                            "at least a date and an amount: export it as CSV."))
+        raise error(words.one_column)
     if not rows:
-        raise _file_error(_("The file has column names but no lines below them."))
+        raise error(words.no_rows)
     if len(rows) > MAX_ROWS:
-        raise _file_error(_("This file has more than %(max)s rows. Export a shorter period of "
-                            "the statement.") % {"max": MAX_ROWS})
+        raise error(words.too_many_rows % {"max": MAX_ROWS})
     return headers, rows
+
+
+BANK_WORDS = CsvWords(
+    too_large=gettext_lazy("This file is larger than %(max)s MB. Export a shorter period of "
+                           "the statement."),
+    not_csv=gettext_lazy("This is not a CSV file. On the bank's website, export the "
+                         "statement as CSV (comma-separated values)."),
+    too_many_rows=gettext_lazy("This file has more than %(max)s rows. Export a shorter "
+                               "period of the statement."),
+    too_many_columns=gettext_lazy("Row %(row)s has more than %(max)s columns: this does "
+                                  "not look like a bank statement."),
+    unreadable_row=gettext_lazy("Rally cannot read row %(row)s of this file (%(why)s). Export "
+                                "the statement again as CSV."),
+    one_column=gettext_lazy("Rally found only one column in this file. A bank statement has "
+                            "at least a date and an amount: export it as CSV."),
+    no_rows=gettext_lazy("The file has column names but no lines below them."),
+)
+
+
+def read_bank_csv(uploaded_file) -> tuple[list[str], list[list]]:
+    """:func:`read_csv_rows` for a bank statement: BankImportError for a file that is not one
+    Rally can read (too large, empty, binary, no columns)."""
+    return read_csv_rows(uploaded_file, words=BANK_WORDS, max_columns=MAX_COLUMNS,
+                         has_columns=_has_columns, error=_file_error)
 
 
 # --- Which column holds what -----------------------------------------------------------------

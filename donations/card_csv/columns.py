@@ -3,9 +3,7 @@ import's helpers), each processor's preset of column names, the mapping checked.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -17,19 +15,14 @@ from events.models import Event
 from ..bank_csv import (
     DATE_FORMATS,
     DECIMAL_MARKS,
-    HEADER_SEARCH,
-    MAX_BYTES,
     MAX_COLUMNS,
-    MAX_ROWS,
-    BankImportError,
-    _cell,
-    _decode,
-    _delimiter,
+    CsvWords,
     _guess_date_format,
     _guess_decimal,
     _name,
     column_indexes,
     column_label,
+    read_csv_rows,
 )
 from ..banking import one_line
 from ..ledger import MoneyError
@@ -152,67 +145,33 @@ def _file_error(message: str) -> CardImportError:
 # --- Reading the file ------------------------------------------------------------------------
 
 
-def _too_many_rows() -> CardImportError:
-    return _file_error(_("This file has more than %(max)s rows. Export a shorter period from "
-                         "the processor.") % {"max": MAX_ROWS})
+CARD_WORDS = CsvWords(
+    too_large=gettext_lazy("This file is larger than %(max)s MB. Export a shorter period from "
+                           "the processor."),
+    undecodable=gettext_lazy("Rally cannot read the characters of this file. Export the "
+                             "payments again as CSV (UTF-8 if the processor offers a "
+                             "choice)."),
+    not_csv=gettext_lazy("This is not a CSV file. In the processor's dashboard, export the "
+                         "payments (or transactions) as CSV."),
+    too_many_rows=gettext_lazy("This file has more than %(max)s rows. Export a shorter period "
+                               "from the processor."),
+    too_many_columns=gettext_lazy("Row %(row)s has more than %(max)s columns: this does not "
+                                  "look like a processor's export."),
+    unreadable_row=gettext_lazy("Rally cannot read row %(row)s of this file (%(why)s). Export "
+                                "the payments again as CSV."),
+    one_column=gettext_lazy("Rally found only one column in this file. A processor's export "
+                            "has at least a reference, a date and an amount: export it as "
+                            "CSV."),
+    no_rows=gettext_lazy("The file has column names but no rows below them."),
+)
 
 
 def read_card_csv(uploaded_file) -> tuple[list[str], list[list]]:
-    """``(headers, rows)``: the column names, and each row below them as ``[row_number,
-    cells]``. Blank rows are left out. Raises CardImportError for a file that is not a
-    processor's export Rally can read (too large, empty, binary, one column, no rows)."""
-    too_large = _("This file is larger than %(max)s MB. Export a shorter period from the "
-                  "processor.") % {"max": MAX_BYTES // (1024 * 1024)}
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > MAX_BYTES:
-        raise _file_error(too_large)
-    raw = uploaded_file.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise _file_error(too_large)
-    if not raw.strip():
-        raise _file_error(_("The file is empty."))
-    try:
-        text = _decode(raw)
-    except BankImportError:
-        raise _file_error(_("Rally cannot read the characters of this file. Export the "
-                            "payments again as CSV (UTF-8 if the processor offers a "
-                            "choice).")) from None
-    if "\x00" in text:
-        raise _file_error(_("This is not a CSV file. In the processor's dashboard, export the "
-                            "payments (or transactions) as CSV."))
-    delimiter = _delimiter(text)
-    numbered: list[tuple[int, list[str]]] = []
-    try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""),
-                                                  delimiter=delimiter), start=1):
-            if len(numbered) > MAX_ROWS + HEADER_SEARCH:
-                raise _too_many_rows()
-            cells = [_cell(value) for value in cells]
-            if any(cells):
-                if len(cells) > MAX_COLUMNS * 2:  # Stripe's exports are wide
-                    raise _file_error(_("Row %(row)s has more than %(max)s columns: this does "
-                                        "not look like a processor's export.")
-                                      % {"row": number, "max": MAX_COLUMNS * 2})
-                numbered.append((number, cells))
-    except csv.Error as error:
-        raise _file_error(_("Rally cannot read row %(row)s of this file (%(why)s). Export the "
-                            "payments again as CSV.") % {"row": len(numbered) + 1,
-                                                         "why": error}) from None
-    if not numbered:
-        raise _file_error(_("The file is empty."))
-    header_at = next((i for i, (_n, cells) in enumerate(numbered[:HEADER_SEARCH])
-                      if _has_columns(cells)), 0)
-    headers = numbered[header_at][1]
-    rows = [[number, cells] for number, cells in numbered[header_at + 1:]]
-    if len(headers) < 2:
-        raise _file_error(_("Rally found only one column in this file. A processor's export "
-                            "has at least a reference, a date and an amount: export it as "
-                            "CSV."))
-    if not rows:
-        raise _file_error(_("The file has column names but no rows below them."))
-    if len(rows) > MAX_ROWS:
-        raise _too_many_rows()
-    return headers, rows
+    """:func:`donations.bank_csv.read_csv_rows` for a processor's export: CardImportError for
+    a file Rally cannot read (too large, empty, binary, one column, no rows). Stripe's
+    exports are wide: twice the bank's columns are allowed."""
+    return read_csv_rows(uploaded_file, words=CARD_WORDS, max_columns=MAX_COLUMNS * 2,
+                         has_columns=_has_columns, error=_file_error)
 
 
 def _has_columns(cells: list[str]) -> bool:
