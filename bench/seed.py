@@ -210,6 +210,40 @@ def money_drive(people) -> dict:
             "treasurer_session": session_for(counters[2])}
 
 
+def personal_lists(start, people) -> dict:
+    """My shifts and the feeds (issue 13): a season of 1,000 two-hour shifts over 100 days; one
+    volunteer signed up for 200 of them (My shifts), another for all 1,000 (the personal feed);
+    a team of 100 members (its page, seen by an organizer)."""
+    from volunteers.models import Team, TeamMembership
+
+    season = Event.objects.create(
+        kind=EventKind.FUNDRAISER, title="Benchmark Season, 100 days", venue_name="Fresno",
+        address="Fresno, CA", starts_at=start, ends_at=start + datetime.timedelta(days=100),
+        status=Event.Status.PUBLISHED,
+    )
+    shifts = Shift.objects.bulk_create(
+        Shift(event=season, role=ShiftRole.COLLECTOR, title=f"Season corner {i % 10 + 1}",
+              starts_at=start + datetime.timedelta(days=i // 10, hours=i % 10),
+              ends_at=start + datetime.timedelta(days=i // 10, hours=i % 10 + 1),
+              needed=2, capacity=4)
+        for i in range(1000)
+    )
+    mine, feed = people[598], people[599]
+    Signup.objects.bulk_create(
+        [Signup(shift=shift, volunteer=mine, status="confirmed", confirmed_at=timezone.now())
+         for shift in shifts[::5]]
+        + [Signup(shift=shift, volunteer=feed, status="confirmed", confirmed_at=timezone.now())
+           for shift in shifts]
+    )
+    team = Team.objects.create(name="Benchmark Hundred")
+    TeamMembership.objects.bulk_create(
+        TeamMembership(team=team, user=person, is_captain=n < 3)
+        for n, person in enumerate(people[200:300])
+    )
+    return {"my_shifts_session": session_for(mine), "feed_token": feed.calendar_token,
+            "team": team.pk, "volunteer_session": session_for(people[597])}
+
+
 def main() -> None:
     day = timezone.localdate() + datetime.timedelta(days=10)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(6)))
@@ -267,8 +301,10 @@ def main() -> None:
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     street = street_drive(hour - datetime.timedelta(hours=5), people)
     money = money_drive(people)
+    lists = personal_lists(start + datetime.timedelta(days=20), people)
     print(json.dumps({
         **money,
+        **lists,
         "event": event.pk,
         "street_event": street,
         "signups": Signup.objects.filter(shift__event=event).count(),

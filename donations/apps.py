@@ -7,4 +7,4 @@ class DonationsConfig(AppConfig):
     verbose_name = _("Donations")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import receivers, receivers_money  # noqa: F401

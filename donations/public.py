@@ -7,7 +7,8 @@ donations/receivers.py bumps after the commit of every write that changes what a
 (an agreed count, an odd item's proceeds, a bank adjustment, a reconciliation or reopening, an
 adjustment entry, card gifts); the event's own save (the leaderboard toggle) bumps it too. The
 total's page also shows what only the street-drive counter hears of (a bucket returned and not
-yet counted, a team renamed), so it is keyed on both counters
+yet counted, a team renamed) and how many volunteers took part (the event's own counter,
+``volunteers.access.event_pages_version``), so it is keyed on all three
 (``volunteers.access.drive_pages_key``). Every cached copy expires after ``PUBLIC_MAX_AGE``
 seconds whatever happens, as the other public pages do."""
 
@@ -42,10 +43,11 @@ def raised_event_or_404(*, user, pk: int) -> Event:
 
 
 def _raised_key(request) -> str:
-    return drive_pages_key("public-raised", request.get_full_path())
+    return drive_pages_key("public-raised", request.get_full_path(),
+                           event_id=request.resolver_match.kwargs["pk"])
 
 
-# ``volunteers.access.public_cache`` for the total's page, its key following both counters
+# ``volunteers.access.public_cache`` for the total's page, its key following the three counters
 # (see the module docstring).
 raised_page_cache = public_cache(key=_raised_key)
 

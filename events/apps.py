@@ -7,4 +7,4 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import feed_versions, receivers  # noqa: F401

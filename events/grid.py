@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from volunteers.access import public_pages_changed
+from volunteers.access import event_pages_changed
 from volunteers.models import User
 
 from . import services
@@ -134,6 +134,7 @@ def drive_grid_create(*, event: Event, sites: Iterable[Site], windows: Iterable[
                 raise EventError(f"{site.name}, {window}: {refusal}", field="sites")
             shifts.append(shift)
     created = Shift.objects.bulk_create(shifts)
-    # bulk_create sends no post_save: cached public pages are told here.
-    transaction.on_commit(public_pages_changed)
+    # bulk_create sends no post_save: the event's cached pages are told here (the event list
+    # and the home page show no shifts).
+    transaction.on_commit(lambda: event_pages_changed(event.pk))
     return created

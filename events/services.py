@@ -120,7 +120,7 @@ def event_update(*, event: Event, by: User | None, move_shifts: bool = False, **
     time or place raises the event's and every live shift's SEQUENCE and calls
     ``outbox.shift_changed`` for each shift, in this transaction."""
     _unknown(fields, EVENT_FIELDS)
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     if event.is_cancelled:
         raise EventError(_("This event is cancelled. Duplicate it to plan it again."))
     before = {name: getattr(event, name) for name in EVENT_NOTIFY_FIELDS}
@@ -169,7 +169,7 @@ def event_update(*, event: Event, by: User | None, move_shifts: bool = False, **
 @transaction.atomic
 def event_publish(*, event: Event, by: User | None) -> Event:
     """Make a draft visible. Publishing a published event changes nothing."""
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     if event.is_cancelled:
         raise EventError(_("A cancelled event cannot be published. Duplicate it instead."))
     if event.status == Event.Status.DRAFT:
@@ -204,7 +204,7 @@ def event_cancel(*, event: Event, by: User | None) -> Event:
     SignupChange(EVENT_CANCELLED); for each shift ``outbox.shift_cancelled`` is called while its
     sign-ups are still live (so the outbox sees who held it), all in this transaction.
     Cancelling twice changes nothing."""
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     if event.is_cancelled:
         return event
     event.status = Event.Status.CANCELLED
@@ -299,7 +299,7 @@ def _refuse_outside_permits(shift: Shift) -> None:
 def shift_create(*, event: Event, by: User | None, **fields) -> Shift:
     """Add a shift to an event that is not cancelled."""
     _unknown(fields, SHIFT_FIELDS)
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     if event.is_cancelled:
         raise EventError(_("This event is cancelled; shifts cannot be added."))
     shift = Shift(event=event, **fields)
@@ -442,7 +442,7 @@ def rsvp_create(*, event: Event, user: User) -> Rsvp:
     before counting, so concurrent RSVPs never pass ``rsvp_capacity``; an existing RSVP is
     returned unchanged and a cancelled one comes back. Side effect: an ``rsvp_confirmation``
     e-mail with a calendar invite, queued in the outbox in this transaction."""
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     refusal = rsvp_refusal(event)
     if refusal:
         raise EventError(refusal)

@@ -1,27 +1,39 @@
 """Event pages: the public list and detail with RSVPs, and the organizer pages for events,
 shifts and recurring series. Views parse, call a service, and show its EventError."""
 
+import copy
 import datetime
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from volunteers.access import public_cache, role_required
-from volunteers.models import Signup
+from volunteers.access import (
+    PUBLIC_MAX_AGE,
+    event_pages_version,
+    public_cache,
+    public_pages_version,
+    role_required,
+)
+from volunteers.models import Signup, User
+from volunteers.shift_rows import shared_shift_days, viewer_shift_days
 
 from . import form_tokens, selectors, services
 from .forms import DuplicateForm, EventForm, SeriesForm, ShiftForm
 from .models import Event, EventKind, EventSeries, Rsvp, Shift
-from .rules import can_manage_events
+from .rules import can_manage_events, can_see_event
 from .services import EventError
 
 EVENTS_PER_PAGE = 30
@@ -67,14 +79,15 @@ def event_list(request):
     })
 
 
-def detail_context(request, event: Event) -> dict:
-    user = request.user
-    days = selectors.event_shift_days(event=event, user=user)
+def detail_context(request, shared: "SharedDetail") -> dict:
+    event = shared.event
+    days, needs = viewer_shift_days(request, event, shared.days, shared.needs)
     return {
         "event": event,
+        "shared": shared,
         "days": days,
-        "needs": selectors.shift_requirements(days),
-        "is_organizer": can_manage_events(user),
+        "needs": needs,
+        "is_organizer": can_manage_events(request.user),
         **rsvp_context(request, event),
     }
 
@@ -99,10 +112,57 @@ def visible_event_or_404(request, pk: int) -> Event:
     return get_object_or_404(events.select_related("contact", "series"), pk=pk)
 
 
+@dataclass
+class SharedDetail:
+    """What the event page shows every visitor who may see it: the event (with its
+    RSVP count; its contact as name, e-mail and phone only), the top of the page written
+    out, and the shared part of the shift list (``volunteers.shift_rows``). Kept in the cache
+    per change to the event (``event_pages_version``; an event or a site elsewhere:
+    ``public_pages_version``) and language for at most ``PUBLIC_MAX_AGE`` (a contact's or a
+    team's new name shows within a minute, as on the cached public pages). Nothing in it
+    depends on the time or on the visitor: each request adds those (``detail_context``).
+    With the cache down, it is built for each request."""
+
+    event: Event
+    head: SafeString
+    days: list[tuple]
+    needs: selectors.Requirements
+
+
+def shared_detail(request, pk: int) -> SharedDetail:
+    """The shared part of event ``pk``'s page, if the visitor may see the event (else 404):
+    from the cache, or built (three queries: the event, its shifts, its trainings)."""
+    key = (f"event-page:{pk}:{public_pages_version()}.{event_pages_version(pk)}:"
+           f"{translation.get_language()}")
+    shared = cache.get(key)
+    if shared is None:
+        event = get_object_or_404(
+            selectors.with_rsvp_count(Event.objects.select_related("contact")), pk=pk)
+        days, needs = shared_shift_days(request, event)
+        head = render_to_string("events/partials/_event_head.html", {"event": event})
+        shared = SharedDetail(event=event, head=mark_safe(head),  # noqa: S308 (rendered)
+                              days=days, needs=needs)
+        cache.set(key, replace(shared, event=for_the_cache(event)), PUBLIC_MAX_AGE)
+    if not can_see_event(request.user, shared.event):
+        raise Http404
+    return shared
+
+
+def for_the_cache(event: Event) -> Event:
+    """A copy of ``event`` to keep in the cache: its contact's name, e-mail and phone only
+    (any other field of the contact is read from the database if ever asked for)."""
+    kept = copy.copy(event)
+    contact = event.contact
+    if contact is not None:
+        fields = ["id", "display_name", "email", "phone"]
+        kept.contact = User.from_db(None, fields, [getattr(contact, name) for name in fields])
+    return kept
+
+
 @public_cache
 def event_detail(request, pk: int):
-    event = visible_event_or_404(request, pk)
-    return render(request, "events/event_detail.html", detail_context(request, event))
+    return render(request, "events/event_detail.html",
+                  detail_context(request, shared_detail(request, pk)))
 
 
 @require_POST
@@ -132,7 +192,7 @@ def event_rsvp(request, pk: int):
     elif error:
         messages.error(request, error)
         response = render(request, "events/event_detail.html",
-                          detail_context(request, event), status=status)
+                          detail_context(request, shared_detail(request, pk)), status=status)
     else:
         messages.success(request, notice)
         response = HttpResponseRedirect(detail_url)

@@ -2,6 +2,8 @@
 holding and releasing a cell for a team, the grid form that creates the day's shifts, and
 the map. Organizers only; every action is a plain POST form, htmx swaps one cell."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -48,21 +50,39 @@ def site_board_view(request, pk: int):
     team = request.GET.get("team", "")[:20]
     flag = request.GET.get("flag", "")
     flag = flag if flag in FLAGS else ""
+    head, body = board_parts(event, team=team, flag=flag)
+    if head is None:
+        head = render_to_string("events/board/_board_head.html", {"event": event}, request)
     return render(request, "events/board/board.html", {
         "event": event,
-        "body": mark_safe(board_body(event, team=team, flag=flag)),  # noqa: S308 (rendered)
+        "head": mark_safe(head),  # noqa: S308 (a template's own escaped output)
+        "body": mark_safe(body),  # noqa: S308 (rendered)
     })
 
 
-def board_body(event: Event, *, team: str, flag: str) -> str:
-    """Everything under the event's header: the same for every organizer (no form, no
-    token), so it is rendered once per change and kept in the cache for up to a minute
+def shared_head_version(event: Event) -> str | None:
+    """What the page's heading and the organizer's header of the event show, as a short hash,
+    for the key of a cached part that holds them: they are the event's row as read for this
+    request, however the row was last written. None when the header is not the same for
+    every organizer (a draft's carries a form with the reader's CSRF token) or shows another
+    row (a series date's names its series)."""
+    if event.status == Event.Status.DRAFT or event.series_id:
+        return None
+    shown = (event.status, event.kind, event.title, event.title_es)
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+
+
+def board_parts(event: Event, *, team: str, flag: str) -> tuple[str | None, str]:
+    """The page's heading with the event's header (None: render it for this request: see
+    shared_head_version), and everything under them: the same for every organizer (no form,
+    no token), so rendered once per change and kept in the cache for up to a minute
     (volunteers.access.drive_pages_key: stale after any committed change to shifts,
     sign-ups, holds, sites, permits, teams or people)."""
-    key = drive_pages_key("site-board", event.pk, team, flag)
-    body = cache.get(key)
-    if body is not None:
-        return body
+    head_version = shared_head_version(event)
+    key = drive_pages_key("site-board", team, flag, head_version, event_id=event.pk)
+    parts = cache.get(key)
+    if parts is not None:
+        return parts
     board = site_board(event=event, team=team, flag=flag)
     base = reverse("site_board", args=[event.pk])
 
@@ -89,8 +109,10 @@ def board_body(event: Event, *, team: str, flag: str) -> str:
         "all_teams_url": link(team=""),
         "filtered": bool(team or flag),
     })
-    cache.set(key, body, BOARD_CACHE_SECONDS)
-    return body
+    head = (render_to_string("events/board/_board_head.html", {"event": event})
+            if head_version else None)
+    cache.set(key, (head, body), BOARD_CACHE_SECONDS)
+    return head, body
 
 
 def _shift_of(event_pk: int, shift_pk: int) -> tuple[Event, Shift]:

@@ -41,6 +41,11 @@ def _english_and_clean_cache(settings):
 
     cache.clear()
     translation.activate("en")
+    # Celery keeps "we are inside a worker" in a process-wide flag that something in a
+    # test process can leave set; each test starts as the web process it stands for.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     yield
     translation.deactivate()
 
@@ -220,3 +225,33 @@ def celery_worker_factory(transactional_db, smtp_inbox):
 @pytest.fixture
 def celery_worker(celery_worker_factory):
     return celery_worker_factory()
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """One transaction around a whole module, rolled back at its end: rows a module-scoped
+    fixture writes in it (the demo coalition, whose seeding takes seconds) are there for each
+    test of the module, and each test still runs in its own savepoint (pytest-django's ``db``),
+    so what one test writes is gone before the next."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(module_transaction):
+    """``seed_demo`` once for the module (see ``module_transaction``)."""
+    import io
+
+    from django.core.management import call_command
+
+    with module_transaction.unblock():
+        call_command("seed_demo", stdout=io.StringIO())

@@ -227,48 +227,6 @@ def refused(response) -> bool:
     )
 
 
-@pytest.fixture
-def demo(db):
-    return Demo()
-
-
-def test_every_page_has_its_objects(demo):
-    assert len(pages(demo)) >= 40
-
-
-# The pages are walked in PAGE_GROUPS groups, each its own Hypothesis run: one run over every
-# page draws more than Hypothesis allows for one example (8 KB of choices).
-PAGE_GROUPS = 6
-
-
-@pytest.mark.parametrize("group", range(PAGE_GROUPS))
-@settings(max_examples=6, deadline=None, derandomize=True, phases=FIND,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(data=st.data())
-def test_hostile_input_to_every_page_is_refused_without_500(client, demo, data, group):
-    fields_by_page: dict[str, list[str]] = getattr(demo, "fields_by_page", {})
-    demo.fields_by_page = fields_by_page
-    for name, url, person in pages(demo)[group::PAGE_GROUPS]:
-        client.logout()
-        if person is not None:
-            client.force_login(person)
-        if name not in fields_by_page:
-            fields_by_page[name] = form_fields(client.get(url))
-        keys = fields_by_page[name] + list(RAW_KEYS)
-        payload = {key: data.draw(hostile, label=f"{name}.{key}") for key in keys
-                   if data.draw(st.booleans(), label=f"{name}.{key}?")}
-        query = {key: data.draw(hostile, label=f"{name}?{key}") for key in ("q", "kind", "page")}
-
-        before = row_counts()
-        response = client.post(url, payload)
-        assert response.status_code < 500, (name, payload)
-        if refused(response):
-            assert row_counts() == before, (name, payload, response.status_code)
-
-        response = client.get(url, query)
-        assert response.status_code < 500, (name, query)
-
-
 @settings(max_examples=40, deadline=None, derandomize=True, phases=FIND,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(["title", "description", "starts_at", "ends_at", "latitude",
@@ -376,3 +334,54 @@ def test_every_project_form_is_bounded():
     }
     assert sorted(unbounded) == []
 
+
+# Last in the module: from the first test that asks for the demo on, the module runs inside
+# the transaction that holds it (tests/conftest.py module_transaction).
+@pytest.fixture(scope="module")
+def demo_module(module_transaction):
+    """Seeded once for this module, in a transaction rolled back at its end
+    (tests/conftest.py): every test still runs in its own savepoint."""
+    with module_transaction.unblock():
+        return Demo()
+
+
+@pytest.fixture
+def demo(demo_module, db):
+    return demo_module
+
+
+def test_every_page_has_its_objects(demo):
+    assert len(pages(demo)) >= 40
+
+
+# The pages are walked in PAGE_GROUPS groups, each its own Hypothesis run: one run over every
+# page draws more than Hypothesis allows for one example (8 KB of choices).
+PAGE_GROUPS = 6
+
+
+@pytest.mark.parametrize("group", range(PAGE_GROUPS))
+@settings(max_examples=6, deadline=None, derandomize=True, phases=FIND,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_input_to_every_page_is_refused_without_500(client, demo, data, group):
+    fields_by_page: dict[str, list[str]] = getattr(demo, "fields_by_page", {})
+    demo.fields_by_page = fields_by_page
+    for name, url, person in pages(demo)[group::PAGE_GROUPS]:
+        client.logout()
+        if person is not None:
+            client.force_login(person)
+        if name not in fields_by_page:
+            fields_by_page[name] = form_fields(client.get(url))
+        keys = fields_by_page[name] + list(RAW_KEYS)
+        payload = {key: data.draw(hostile, label=f"{name}.{key}") for key in keys
+                   if data.draw(st.booleans(), label=f"{name}.{key}?")}
+        query = {key: data.draw(hostile, label=f"{name}?{key}") for key in ("q", "kind", "page")}
+
+        before = row_counts()
+        response = client.post(url, payload)
+        assert response.status_code < 500, (name, payload)
+        if refused(response):
+            assert row_counts() == before, (name, payload, response.status_code)
+
+        response = client.get(url, query)
+        assert response.status_code < 500, (name, query)

@@ -2,10 +2,8 @@
 (sent to log in) and plain volunteers (403, or 404 where the object is hidden) — so a page
 added later without a permission check fails here."""
 
-import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Event, EventSeries, Shift
@@ -95,8 +93,8 @@ def organizer_urls() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(seeded_demo, db):
+    """The demo coalition, seeded once for this module (tests/conftest.py)."""
 
 
 def test_every_organizer_page_refuses_anonymous_and_volunteers(client, demo):

@@ -8,6 +8,7 @@ page expires ``PUBLIC_MAX_AGE`` seconds after it was stored, the same minute bro
 shared caches are allowed to keep it anyway."""
 
 import logging
+import secrets
 from functools import wraps
 
 from django.contrib import messages
@@ -46,12 +47,32 @@ PUBLIC_VERSION_KEY = "public-pages-version"
 DRIVE_VERSION_KEY = "drive-pages-version"
 
 
+def _event_version_key(event_id: int) -> str:
+    return f"event-pages-version:{int(event_id)}"
+
+
+def _versions(*keys: str) -> list[int]:
+    """The versions at ``keys`` in one round trip; one never set (or lost with Redis) is 1."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, 1, timeout=None)
+    return [found.get(key, 1) for key in keys]
+
+
 def public_pages_version() -> int:
     return cache.get_or_set(PUBLIC_VERSION_KEY, 1, timeout=None)
 
 
 def drive_pages_version() -> int:
     return cache.get_or_set(DRIVE_VERSION_KEY, 1, timeout=None)
+
+
+def event_pages_version(event_id: int) -> int:
+    """One event's own version: what is cached about that event alone (its page, its
+    board, its drive day, its public total, the shared part of its page for logged-in
+    visitors) is stale after any change to the event, its shifts, sign-ups or RSVPs."""
+    return cache.get_or_set(_event_version_key(event_id), 1, timeout=None)
 
 
 def _bump(key: str) -> None:
@@ -67,9 +88,23 @@ def _bump(key: str) -> None:
 
 
 def public_pages_changed() -> None:
-    """Any change to what public pages show (events, shifts, sign-ups, RSVPs) makes every
-    cached public page stale at once; the next anonymous visitor renders it anew."""
+    """A change to what public pages beyond one event show (an event itself, which the event
+    list and the home page show, a series, a site, what a drive raised) makes every cached
+    public page stale at once; the next anonymous visitor renders it anew."""
     _bump(PUBLIC_VERSION_KEY)
+
+
+def event_pages_changed(event_id: int) -> None:
+    """A change to one event's shifts, sign-ups or RSVPs (or to the event) makes only that
+    event's cached pages stale: the event list and the home page show none of them.
+
+    Called after every sign-up, so it costs one write and no read: the event's version
+    becomes a new random number (keys only ever compare versions for equality), where a
+    counter would need to know first whether it exists. Never raises (see ``_bump``)."""
+    try:
+        cache.set(_event_version_key(event_id), secrets.randbits(62), timeout=None)
+    except Exception:  # any cache backend's outage; the committed change stands
+        logger.warning("Could not mark event %s as changed", event_id, exc_info=True)
 
 
 def drive_pages_changed() -> None:
@@ -78,24 +113,46 @@ def drive_pages_changed() -> None:
     _bump(DRIVE_VERSION_KEY)
 
 
-def drive_pages_key(name: str, *parts) -> str:
+def drive_pages_key(name: str, *parts, event_id: int | None = None) -> str:
     """A cache key for a street-drive page's shared part: stale after any change either
-    counter hears of, and kept per language."""
+    counter hears of (and, for a page about one event, ``event_id``, after any change to
+    that event's shifts, sign-ups or RSVPs), and kept per language."""
+    keys = [PUBLIC_VERSION_KEY, DRIVE_VERSION_KEY]
+    if event_id is not None:
+        keys.append(_event_version_key(event_id))
+    versions = _versions(*keys)
+    if event_id is not None:
+        versions[-1] = f"e{event_id}.{versions[-1]}"
     return ":".join(str(part) for part in (
-        name, public_pages_version(), drive_pages_version(), translation.get_language(),
-        *parts))
+        name, *versions, translation.get_language(), *parts))
 
 
-def public_cache(view=None, *, key=None):
+def _public_page_key(request, event_id) -> str:
+    """The default key: the public pages' version and, for a page about one event, that
+    event's own, the language and the address."""
+    if event_id is None:
+        version = public_pages_version()
+    else:
+        public, own = _versions(PUBLIC_VERSION_KEY, _event_version_key(event_id))
+        version = f"{public}.e{event_id}.{own}"
+    return f"public-page:{version}:{translation.get_language()}:{request.get_full_path()}"
+
+
+def public_cache(view=None, *, key=None, event_kwarg: str = "pk"):
     """Pages for anonymous visitors are rendered once per change and kept in the cache (Redis
     in production) for up to a minute, and browsers and shared caches may keep them for a
     minute too (keyed on Cookie); a page for a logged-in person, or one carrying a message, is
     never cached anywhere. ``key(request)`` names the cached copy (default: the public pages'
-    version, the language and the address); ``@public_cache`` or ``@public_cache(key=...)``."""
+    version, the language and the address, plus the event's own version when the view is
+    about one event, named by its ``event_kwarg`` keyword: ``pk`` for the event page);
+    ``@public_cache`` or ``@public_cache(key=...)``."""
     if view is None:
-        return lambda inner: public_cache(inner, key=key)
-    key_of = key or (lambda request: f"public-page:{public_pages_version()}:"
-                     f"{translation.get_language()}:{request.get_full_path()}")
+        return lambda inner: public_cache(inner, key=key, event_kwarg=event_kwarg)
+
+    def key_of(request, kwargs) -> str:
+        if key is not None:
+            return key(request)
+        return _public_page_key(request, kwargs.get(event_kwarg))
 
     @wraps(view)
     def cached(request, *args, **kwargs):
@@ -106,7 +163,7 @@ def public_cache(view=None, *, key=None):
         )
         stored_as = None
         if anonymous:
-            stored_as = key_of(request)
+            stored_as = key_of(request, kwargs)
             stored = cache.get(stored_as)
             if stored is not None:
                 content, content_type = stored

@@ -7,17 +7,27 @@ from celery import shared_task
 
 @shared_task(name="volunteers.send_message", bind=True, acks_late=True)
 def send_message(self, *, message_id: int) -> str:
-    """Send one outbox row. A copy delivered twice (acks_late after a lost worker) finds the
-    row no longer PENDING and returns quietly."""
+    """Send one outbox row (tasks published before batches existed). A copy delivered twice
+    (acks_late after a lost worker) finds the row no longer PENDING and returns quietly."""
     from .messaging.delivery import message_send
 
     return message_send(message_id=message_id)
 
 
+@shared_task(name="volunteers.send_messages", bind=True, acks_late=True)
+def send_messages(self, *, message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of outbox rows over one SMTP session, each claimed and marked on its own;
+    a copy delivered twice finds its rows no longer PENDING. A full batch wakes the
+    dispatcher for the next ones."""
+    from .messaging.delivery import messages_send_batch
+
+    return messages_send_batch(message_ids=message_ids)
+
+
 @shared_task(name="volunteers.dispatch_messages", bind=True, acks_late=True)
 def dispatch_messages(self) -> int:
-    """Claim due outbox rows and publish a send task for each (every minute, and right after
-    a commit that queued a message meant to go now)."""
+    """Claim due outbox rows and publish a send task per batch (every minute, right after a
+    commit that queued a message meant to go now, and after a worker sent a full batch)."""
     from .messaging.delivery import messages_dispatch
 
     return messages_dispatch()

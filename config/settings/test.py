@@ -22,10 +22,14 @@ STORAGES = {
 # Tasks run in-process unless a test starts a real worker (tests/conftest.py), which sets
 # CELERY_TASK_ALWAYS_EAGER=false so that tasks it publishes go through Redis too.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
-# A queue of its own, so that a `make run` worker on the same Redis never takes test tasks.
-CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault(
-    "CELERY_QUEUE", f"rally-test-{uuid.uuid4().hex[:8]}"
-)
+# A queue of its own, so that a `make run` worker on the same Redis never takes test tasks;
+# with pytest-xdist (`make test` runs two processes) one per test process, whose workers it
+# starts with CELERY_QUEUE already set to it.
+_queue = os.environ.get("CELERY_QUEUE") or f"rally-test-{uuid.uuid4().hex[:8]}"
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist and not _queue.endswith(f"-{_xdist}"):
+    _queue = f"{_queue}-{_xdist}"
+CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_QUEUE"] = _queue
 ACCOUNT_RATE_LIMITS = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

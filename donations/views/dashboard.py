@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from events.dates import local_format, time_range
@@ -32,6 +34,7 @@ from volunteers.models import Team, TeamMembership
 from volunteers.rules import captained_team_ids
 
 from ..charts import bar_chart, line_chart
+from ..money_pages import kept_part
 from ..rules import can_handle_money
 from ..totals import Line, drive_totals, team_drive_totals
 from .books import SHEET_LABELS, STATE_LABELS
@@ -86,14 +89,30 @@ def _through_rows(points: list[tuple[datetime.datetime, int]]) -> list[StepRow]:
 
 @treasurers_only
 def money_dashboard(request, pk: int):
-    """The drive's totals every way a treasurer reads them, with charts beside their tables."""
+    """The drive's totals every way a treasurer reads them, with charts beside their tables.
+    The page is the same for every treasurer: rendered once per change to what it shows and
+    kept (donations/money_pages.py), so a treasurer opening it again, or the next one, costs
+    one round trip to the cache and no query about the drive."""
+    title, body = kept_part("dashboard", pk, lambda: _dashboard_parts(pk))
+    return render(request, "donations/money/dashboard/dashboard.html", {
+        "drive_title": title,
+        "body": mark_safe(body),  # noqa: S308 (a template's own escaped output)
+    })
+
+
+def _dashboard_parts(pk: int) -> tuple[str, str]:
+    """The drive's title (in the reader's language) and everything under the site's header."""
     event = get_object_or_404(Event, pk=pk)
+    return event.localized.title, dashboard_body(event)
+
+
+def dashboard_body(event: Event) -> str:
     totals = drive_totals(event)
     books = totals.books
     uncounted = [trip for trip in books.trips if trip.agreed is None]
     for trip in uncounted:
         trip.state_label = SHEET_LABELS[trip.sheet_state]
-    return render(request, "donations/money/dashboard/dashboard.html", {
+    return render_to_string("donations/money/dashboard/_dashboard_body.html", {
         "event": event,
         "totals": totals,
         "books": books,

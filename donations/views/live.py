@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from events.models import Event
+from events.views_board import shared_head_version
 from volunteers.access import drive_pages_key, role_required
 from volunteers.rules import is_organizer
 
@@ -28,31 +29,44 @@ def drive_day_view(request, pk: int):
     organizer = is_organizer(request.user)
     if event.status == Event.Status.DRAFT and not organizer:
         raise Http404
-    body = drive_day_body(event, organizer=organizer)
+    head, body = drive_day_parts(event, organizer=organizer)
     partial = request.headers.get("HX-Request") == "true" or request.GET.get("partial") == "1"
     if partial:
         return HttpResponse(body)
+    if head is None:
+        head = _head(event, organizer=organizer, request=request)
     return render(request, "donations/live.html", {
         "event": event,
+        "head": mark_safe(head),  # noqa: S308 (a template's own escaped output)
         "body": mark_safe(body),  # noqa: S308 (a template's own escaped output)
-        "organizer": organizer,
         "refresh_seconds": REFRESH_SECONDS,
-        "legend": [(key, str(label)) for key, label in SITE_LABELS.items()],
     })
 
 
-def drive_day_body(event: Event, *, organizer: bool) -> str:
-    """The view's body as it stands in this 30-second slot: rendered once per slot and per
-    change (volunteers.access drive_pages_key: custody, check-ins, sites, people...) for all
-    the organizers (and, without phones, all the treasurers) watching, not once a phone."""
+def _head(event: Event, *, organizer: bool, request=None) -> str:
+    """The heading, the organizer's header of the event, the legend and the polled box."""
+    return render_to_string("donations/partials/_live_head.html", {
+        "event": event, "organizer": organizer, "refresh_seconds": REFRESH_SECONDS,
+        "legend": [(key, str(label)) for key, label in SITE_LABELS.items()],
+    }, request)
+
+
+def drive_day_parts(event: Event, *, organizer: bool) -> tuple[str | None, str]:
+    """The view's head (None: render it for this request, see
+    events.views_board.shared_head_version) and body as they stand in this 30-second slot:
+    rendered once per slot and per change (volunteers.access drive_pages_key: custody,
+    check-ins, sites, people...) for all the organizers (and, without phones, all the
+    treasurers) watching, not once a phone."""
     now = timezone.now()
-    key = drive_pages_key("drive-day", event.pk, organizer,
-                          int(now.timestamp()) // REFRESH_SECONDS)
-    body = cache.get(key)
-    if body is None:
+    head_version = shared_head_version(event)
+    key = drive_pages_key("drive-day", organizer, int(now.timestamp()) // REFRESH_SECONDS,
+                          head_version, event_id=event.pk)
+    parts = cache.get(key)
+    if parts is None:
         body = render_to_string("donations/partials/_live_body.html", {
             "event": event, "day": drive_day(event=event, now=now), "organizer": organizer,
             "refresh_seconds": REFRESH_SECONDS,
         })
-        cache.set(key, body, REFRESH_SECONDS)
-    return body
+        parts = (_head(event, organizer=organizer) if head_version else None, body)
+        cache.set(key, parts, REFRESH_SECONDS)
+    return parts

@@ -4,7 +4,6 @@ but undeposited, and not reconciled, so that the demo treasurer (who neither cou
 deposited) can finish it."""
 
 import pytest
-from django.core.management import call_command
 
 from donations.books import drive_books
 from donations.models import AgreedCount, BankAdjustment, BankMatch, Count, Deposit
@@ -16,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def october():
-    call_command("seed_demo")
+def october(seeded_demo):
     return Event.objects.get(title__startswith="Pledge 2 Stop Trafficking Street Drive — Fresno, "
                                                "October")
 

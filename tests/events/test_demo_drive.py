@@ -5,7 +5,6 @@ cells with a captain each, one deliberate gap, one cell below minimum; twice is 
 import time
 
 import pytest
-from django.core.management import call_command
 
 from events import permits
 from events.demo_drive import STREET_DRIVE_TITLE
@@ -16,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def drive():
-    call_command("seed_demo")
+def drive(seeded_demo):
     return Event.objects.get(title=STREET_DRIVE_TITLE)
 
 

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import ShiftFactory, UserFactory
+from events.models import EventKind
+from tests.factories import EventFactory, ShiftFactory, UserFactory
 from volunteers.services.signups import signup_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,3 +45,53 @@ def test_cached_pages_are_kept_per_language(client):
     assert english["Content-Language"] == "en"
     assert spanish["Content-Language"] == "es"
     assert '<html lang="es">' in spanish.content.decode()
+
+
+def test_a_sign_up_leaves_other_events_pages_the_event_list_and_home_cached(
+    client, django_assert_num_queries
+):
+    mine = ShiftFactory(capacity=5)
+    other = ShiftFactory(capacity=5)
+    mine_url = reverse("event_detail", args=[mine.event.pk])
+    others = [reverse("event_detail", args=[other.event.pk]), reverse("event_list"),
+              reverse("home")]
+    client.get(mine_url)
+    before = {url: client.get(url).content for url in others}
+    volunteer = UserFactory()
+
+    signup_create(shift=mine, volunteer=volunteer, by=volunteer)
+
+    with django_assert_num_queries(0):
+        after = {url: client.get(url).content for url in others}
+    assert after == before
+    assert "1 of 5 places taken" in client.get(mine_url).content.decode()
+
+
+def test_a_shift_or_rsvp_change_refreshes_only_its_events_page(client):
+    from events.services import rsvp_create, shift_update
+
+    shift = ShiftFactory(capacity=5)
+    meeting = EventFactory(kind=EventKind.MEETING, rsvp_capacity=10)
+    url = reverse("event_detail", args=[shift.event.pk])
+    meeting_url = reverse("event_detail", args=[meeting.pk])
+    assert "0 of 5 places taken" in client.get(url).content.decode()
+    before = client.get(meeting_url).content
+    assert "0 of 10 places taken" in before.decode()
+
+    shift_update(shift=shift, by=None, capacity=8)
+
+    assert "0 of 8 places taken" in client.get(url).content.decode()
+    assert client.get(meeting_url).content == before
+    rsvp_create(event=meeting, user=UserFactory())
+    assert "1 of 10 places taken" in client.get(meeting_url).content.decode()
+
+
+def test_an_event_change_refreshes_the_event_list(client):
+    event = EventFactory(title="Bucket drive at Shaw")
+    url = reverse("event_list")
+    assert "Bucket drive at Shaw" in client.get(url).content.decode()
+
+    event.title = "Bucket drive at Blackstone"
+    event.save()
+
+    assert "Bucket drive at Blackstone" in client.get(url).content.decode()

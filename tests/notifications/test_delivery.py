@@ -550,3 +550,186 @@ def test_each_kind_renders_text_html_and_the_invite_its_rule_names(
         assert str(invite["UID"]) == f"signup-{message.signup_id}@127.0.0.1"
         assert invite["SEQUENCE"] == message.signup.sequence
         assert invite.start == message.signup.shift.starts_at
+
+
+# --- Batches: one SMTP session per batch, each row still claimed and marked on its own -------
+
+
+class SessionInbox:
+    """An SMTP server on loopback that notes which session (client address) each message
+    came over, and refuses the messages to the addresses in ``refuse`` with that reply."""
+
+    def __init__(self):
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        self.received: list[tuple[tuple, str]] = []  # (session's client address, To)
+        self.refuse: dict[str, str] = {}
+        inbox = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                to = envelope.rcpt_tos[0]
+                if to in inbox.refuse:
+                    return inbox.refuse[to]
+                inbox.received.append((session.peer, to))
+                return "250 OK"
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def sessions(self) -> int:
+        return len({peer for peer, _to in self.received})
+
+
+@pytest.fixture
+def session_inbox(settings):
+    inbox = SessionInbox()
+    inbox.controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield inbox
+    inbox.controller.stop()
+
+
+def confirmations_for(shift, count: int) -> list:
+    shift.capacity = shift.needed = count
+    shift.save()
+    people = UserFactory.create_batch(count)
+    for person in people:
+        signup_create(shift=shift, volunteer=person, by=person)
+    return people
+
+
+def test_a_batch_goes_over_one_smtp_session_and_each_row_is_marked_sent(
+    shift, send_due, session_inbox
+):
+    people = confirmations_for(shift, 5)
+
+    assert send_due() == 5
+
+    assert sorted(to for _peer, to in session_inbox.received) == sorted(p.email for p in people)
+    assert session_inbox.sessions == 1
+    rows = Message.objects.filter(kind=Kind.CONFIRMATION)
+    assert {(row.status, row.attempts) for row in rows} == {(Message.Status.SENT, 1)}
+    assert all(row.sent_at is not None and row.claimed_at is not None for row in rows)
+
+
+def test_a_refused_message_does_not_stop_the_rest_of_its_batch(shift, send_due, session_inbox):
+    people = confirmations_for(shift, 4)
+    session_inbox.refuse[people[1].email] = "451 4.3.0 Mailbox busy, try again later"
+
+    send_due()
+
+    refused = Message.objects.get(kind=Kind.CONFIRMATION, recipient=people[1])
+    assert (refused.status, refused.attempts, refused.claimed_at) == (
+        Message.Status.PENDING, 1, None)
+    assert "451" in refused.last_error
+    others = Message.objects.filter(kind=Kind.CONFIRMATION).exclude(pk=refused.pk)
+    assert set(others.values_list("status", flat=True)) == {Message.Status.SENT}
+    assert sorted(to for _peer, to in session_inbox.received) == sorted(
+        p.email for p in people if p != people[1])
+
+
+def test_unreachable_server_releases_the_rest_of_the_batch_for_the_next_run(
+    shift, send_due, settings
+):
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    confirmations_for(shift, 3)
+
+    assert send_due() == 3
+
+    first, *rest = Message.objects.filter(kind=Kind.CONFIRMATION).order_by("pk")
+    assert (first.status, first.attempts) == (Message.Status.PENDING, 1)
+    assert "ConnectionRefusedError" in first.last_error
+    assert [(row.status, row.attempts, row.claimed_at) for row in rest] == [
+        (Message.Status.PENDING, 0, None)] * 2
+    assert send_due() == 2  # released: due, and claimed again by the next run
+
+
+def test_send_step_writes_once_per_message(shift, session_inbox):
+    """Two reads for the whole batch, then one statement per message (marking the previous
+    one SENT and claiming this one, in one commit), and the last SENT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    confirmations_for(shift, 6)
+    ids = list(Message.objects.filter(kind=Kind.CONFIRMATION).values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = delivery.messages_send(message_ids=ids)
+
+    assert set(outcomes.values()) == {"sent"}
+    statements = [q["sql"] for q in queries.captured_queries
+                  if not q["sql"].startswith(("SET ", "RESET "))]  # synchronous_commit
+    if connection.vendor == "postgresql":
+        assert len(statements) == 2 + len(ids) + 1
+        assert [sql.split()[0] for sql in statements[2:]] == ["UPDATE"] + ["WITH"] * 5 + [
+            "UPDATE"]
+    assert len(session_inbox.received) == 6
+
+
+def test_batch_run_twice_sends_each_message_once(shift, session_inbox):
+    confirmations_for(shift, 3)
+    ids = list(Message.objects.filter(kind=Kind.CONFIRMATION).values_list("pk", flat=True))
+
+    first = delivery.messages_send(message_ids=ids)
+    second = delivery.messages_send(message_ids=[*ids, 10**9])
+
+    assert set(first.values()) == {"sent"}
+    assert second == {**dict.fromkeys(ids, "not due (sent)"), 10**9: "gone"}
+    assert len(session_inbox.received) == 3
+
+
+def test_dispatcher_hands_over_a_backlog_in_as_many_batches_as_it_takes(send_due, session_inbox):
+    from volunteers import outbox
+
+    people = UserFactory.create_batch(23)
+    for person in people:
+        outbox.welcome(person)
+
+    assert send_due(batch_size=5) == 23
+
+    assert sorted(to for _peer, to in session_inbox.received) == sorted(p.email for p in people)
+    assert session_inbox.sessions == 5
+    assert set(Message.objects.values_list("status", flat=True)) == {Message.Status.SENT}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("synchronous", [False, True])
+def test_commits_wait_for_the_disk_again_after_a_batch(synchronous, shift, session_inbox,
+                                                       settings):
+    """``synchronous_commit`` is off only while a batch is sent (unless settings say every
+    mark must reach the disk first), and the connection is left as it was found."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.MESSAGE_SYNCHRONOUS_COMMIT = synchronous
+    confirmations_for(shift, 2)
+    ids = list(Message.objects.filter(kind=Kind.CONFIRMATION).values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert set(delivery.messages_send(message_ids=ids).values()) == {"sent"}
+
+    settings_changed = [q["sql"] for q in queries.captured_queries
+                        if q["sql"].startswith(("SET ", "RESET "))]
+    assert settings_changed == ([] if synchronous else [
+        "SET synchronous_commit TO OFF", "RESET synchronous_commit"])
+    with connection.cursor() as sql:
+        sql.execute("SHOW synchronous_commit")
+        assert sql.fetchone()[0] == "on"

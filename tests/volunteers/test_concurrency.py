@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from events.models import Shift
+from events.selectors import shifts_with_fill
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, organizer
 from volunteers.models import Signup, SignupChange, User
@@ -119,3 +120,65 @@ def test_concurrent_moves_into_one_shift_respect_its_capacity():
     assert len(errors) == 9
     assert all("That shift is full" in str(error) for error in errors)
     assert Signup.objects.filter(shift=target, status="confirmed").count() == 3
+
+
+def hinted_sign_up_job(shift_pk: int, person_pk: int):
+    """As the sign-up view does: the shift read with its fill counts, so that a shift that
+    looks full is joined under the shared lock."""
+    def job():
+        shift = shifts_with_fill(Shift.objects.select_related("event")).get(pk=shift_pk)
+        person = User.objects.get(pk=person_pk)
+        signup_create(shift=shift, volunteer=person, by=person)
+
+    return job
+
+
+def test_concurrent_waitlist_joins_and_cancels_leave_no_free_place_behind_a_waitlist():
+    shift = make_shift(capacity=5, needed=5)
+    holders = [UserFactory() for _ in range(5)]
+    held = [signup_create(shift=shift, volunteer=p, by=p) for p in holders]
+    newcomers = [UserFactory() for _ in range(16)]
+
+    def cancel_job(signup):
+        def job():
+            signup_cancel(signup=Signup.objects.get(pk=signup.pk),
+                          by=User.objects.get(pk=signup.volunteer_id))
+
+        return job
+
+    jobs = [cancel_job(s) for s in held[:3]]
+    jobs += [hinted_sign_up_job(shift.pk, person.pk) for person in newcomers]
+    errors = run_at_once(jobs)
+
+    assert errors == []
+    statuses = Counter(Signup.objects.filter(shift=shift).values_list("status", flat=True))
+    assert statuses == {"confirmed": 5, "waitlisted": 16 - 3, "cancelled": 3}
+    joined = SignupChange.objects.filter(signup__shift=shift, action__in=["signed_up",
+                                                                          "waitlisted"])
+    assert joined.count() == 5 + 16
+
+
+def test_concurrent_moves_and_sign_ups_of_one_person_never_deadlock():
+    """The volunteer's row is locked before any shift on every path that locks both."""
+    boss = organizer()
+    person = UserFactory()
+    sources = [make_shift(starts_in_hours=100 + n * 10) for n in range(6)]
+    targets = [make_shift(starts_in_hours=400 + n * 10) for n in range(6)]
+    signups = [signup_create(shift=source, volunteer=person, by=person) for source in sources]
+
+    def move_job(signup, target):
+        def job():
+            signup_move(signup=Signup.objects.get(pk=signup.pk),
+                        to_shift=Shift.objects.get(pk=target.pk), by=boss)
+
+        return job
+
+    jobs = [move_job(s, t) for s, t in zip(signups, targets, strict=True)]
+    jobs += [sign_up_job(target.pk, person.pk) for target in targets]
+    jobs += [hinted_sign_up_job(target.pk, UserFactory().pk) for target in targets]
+    errors = run_at_once(jobs)
+
+    assert all(isinstance(error, SignupError) for error in errors), errors
+    for target in targets:
+        mine = Signup.objects.filter(shift=target, volunteer=person, status="confirmed")
+        assert mine.count() == 1

@@ -307,3 +307,28 @@ def test_team_list_with_invitations_runs_a_constant_number_of_queries(
 
     assert len(response.context["invitations"]) == 15
     assert "15 invitations" in response.content.decode()
+
+
+def test_nav_count_of_invitations_agrees_with_the_teams_page(client, people):
+    """The navigation's count (one hand-written statement, volunteers/templatetags/team_tags)
+    is the number of invitations the Teams page lists: pending ones, to a verified address
+    (in any case), for teams the person is not in yet."""
+    from volunteers.services.teams import invitations_for
+    from volunteers.templatetags.team_tags import _team_standing
+
+    person = UserFactory(email="Someone@Example.org")
+    EmailAddress.objects.update_or_create(user=person, email="Someone@Example.org",
+                                          defaults={"verified": True})
+    EmailAddress.objects.update_or_create(user=person, email="second@example.org",
+                                          defaults={"verified": False, "primary": False})
+    client.force_login(people["own_captain"])
+    invite(client, people["team"], "someone@example.org")
+    other = TeamMembershipFactory(is_captain=True)
+    client.force_login(other.user)
+    invite(client, other.team, "second@example.org")  # an unverified address: not theirs yet
+
+    assert _team_standing(UserFactory.build(pk=person.pk)) == (False, 1)
+    assert invitations_for(person).count() == 1
+    TeamMembershipFactory(team=people["team"], user=person)
+    assert _team_standing(UserFactory.build(pk=person.pk)) == (True, 0)
+    assert invitations_for(person).count() == 0

@@ -3,9 +3,22 @@
 Every function runs in one transaction and locks the Shift row(s) whose places it changes
 before it counts (pretix: lock what becomes less available, once, before the check), so
 concurrent sign-ups can never put more confirmed volunteers on a shift than its capacity.
-Locks are taken in one order everywhere: shifts (ascending pk), then the volunteer's row.
 ``FOR NO KEY UPDATE`` is enough (nobody changes a primary key) and does not block the
-``KEY SHARE`` locks PostgreSQL takes when a sign-up row referencing the shift is inserted.
+``KEY SHARE`` locks PostgreSQL takes when a row referencing the shift is inserted.
+
+Only "count, then insert" needs the shift: a sign-up first locks the volunteer's row (one
+person's sign-ups are serialized, so two overlapping shifts taken at the same moment cannot
+both pass the overlap check), checks everything that depends on the person (an existing
+sign-up, age, training, overlap: no shift lock held), and takes the shift's lock last, as
+late as possible, then checks again only what the locked row says differently. Joining a
+waitlist that looked full takes ``FOR SHARE`` instead: waitlisters do not queue behind each
+other, while confirming, cancelling, moving and capacity changes (all ``FOR NO KEY UPDATE``)
+still exclude them, so the count they see stays true until they commit.
+
+Locks are taken in one order everywhere: the volunteer's row first (sign-up, move), then
+shifts (ascending pk). Cancelling, promoting from the waitlist and holds lock shifts only:
+they never make anyone's sign-ups overlap, so they need no volunteer lock, and the rows they
+insert take only ``KEY SHARE`` on people, which ``FOR NO KEY UPDATE`` does not block.
 
 The outbox (``volunteers.outbox``) is written inside the same transaction, and
 ``Signup.sequence`` is raised on every change of an existing sign-up, so each calendar
@@ -18,6 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,7 +194,10 @@ def _overlap_refusal(
     )
     if ignore is not None:
         clashes = clashes.exclude(pk=ignore.pk)
-    clash = clashes.first()
+    return _clash_refusal(clashes.first(), volunteer, yourself=yourself)
+
+
+def _clash_refusal(clash: Signup | None, volunteer: User, *, yourself: bool) -> str | None:
     if clash is None:
         return None
     values = {
@@ -230,6 +247,9 @@ def permit_cap_refusal(shift: Shift) -> str | None:
     return refusal_for(shift)
 
 
+_ASK = object()  # the overlapping sign-up is not known yet: query it
+
+
 def _first_refusal(
     shift: Shift,
     volunteer: User,
@@ -238,7 +258,9 @@ def _first_refusal(
     now: datetime.datetime | None = None,
     ignore: Signup | None = None,
     waive_training: bool = False,
+    clash=_ASK,
 ) -> SignupError | None:
+    """``clash``: the volunteer's overlapping sign-up (or None) when already read."""
     yourself = by.pk == volunteer.pk
     refusal = (closed_reason(shift, now=now)
                or held_refusal(shift, volunteer, yourself=yourself)
@@ -249,7 +271,10 @@ def _first_refusal(
         refusal = _training_refusal(shift, volunteer, yourself=yourself)
         if refusal:
             return TrainingRequired(refusal)
-    refusal = _overlap_refusal(shift, volunteer, yourself=yourself, ignore=ignore)
+    if clash is _ASK:
+        refusal = _overlap_refusal(shift, volunteer, yourself=yourself, ignore=ignore)
+    else:
+        refusal = _clash_refusal(clash, volunteer, yourself=yourself)
     return SignupError(refusal) if refusal else None
 
 
@@ -280,10 +305,59 @@ def _lock_shifts(*pks: int) -> dict[int, Shift]:
     return {shift.pk: shift for shift in shifts}
 
 
-def _lock_volunteer(volunteer: User) -> None:
+def _lock_volunteer(volunteer_id: int) -> None:
     """Serialize one person's sign-ups, so two overlapping shifts taken at the same moment
-    cannot both pass the overlap check."""
-    list(User.objects.select_for_update(no_key=True).filter(pk=volunteer.pk).values_list("pk"))
+    cannot both pass the overlap check. Taken before any shift lock."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=volunteer_id).values_list("pk"))
+
+
+def _lock_shift(shift: Shift, *, share: bool) -> Shift:
+    """The shift's row, locked (``share``: ``FOR SHARE``, enough to join a waitlist: it keeps
+    the confirmed count still), with the event ``shift`` carries, read again only if its
+    status has changed meanwhile."""
+    if share:
+        rows = list(Shift.objects.raw(  # the ORM locks FOR UPDATE variants only
+            "SELECT s.*, e.status AS event_status FROM events_shift s "
+            "JOIN events_event e ON e.id = s.event_id WHERE s.id = %s FOR SHARE OF s",
+            [shift.pk]))
+        if not rows:
+            raise Shift.DoesNotExist
+        locked = rows[0]
+    else:
+        locked = (Shift.objects.select_for_update(of=("self",), no_key=True)
+                  .annotate(event_status=F("event__status")).get(pk=shift.pk))
+    if locked.event_id == shift.event_id and locked.event_status == shift.event.status:
+        locked.event = shift.event
+    else:
+        locked.event = Event.objects.get(pk=locked.event_id)
+    return locked
+
+
+# What the checks made before the shift lock read from the shift: if the locked row says the
+# same, only "closed" (the clock) is asked again.
+_CHECKED_FIELDS = ("event_id", "starts_at", "ends_at", "is_cancelled", "min_age",
+                   "required_training_id", "held_for_id")
+
+
+def _checked_the_same(before: Shift, locked: Shift) -> bool:
+    return (before.event.status == locked.event.status
+            and all(getattr(before, name) == getattr(locked, name) for name in _CHECKED_FIELDS))
+
+
+def _own_signups_around(shift: Shift, volunteer: User) -> tuple[Signup | None, Signup | None]:
+    """In one query: the volunteer's sign-up on ``shift`` (any status) and their earliest live
+    sign-up on another shift at the same time (what ``_overlap_refusal`` looks for)."""
+    rows = list(
+        Signup.objects.filter(volunteer=volunteer)
+        .filter(Q(shift_id=shift.pk) | (
+            Q(status__in=ACTIVE, shift__starts_at__lt=shift.ends_at,
+              shift__ends_at__gt=shift.starts_at, shift__is_cancelled=False)
+            & ~Q(shift__event__status=Event.Status.CANCELLED)))
+        .order_by("shift__starts_at", "pk")
+    )
+    existing = next((row for row in rows if row.shift_id == shift.pk), None)
+    clash = next((row for row in rows if row.shift_id != shift.pk), None)
+    return existing, clash
 
 
 def _record(signup: Signup, action: str, by: User | None, detail: str = "") -> None:
@@ -362,6 +436,11 @@ def _clean_override_reason(*, by: User, volunteer: User, reason: str | None) -> 
     return reason
 
 
+class _StartAgain(Exception):
+    """A waitlist join under the shared lock found a free place (or a changed shift): the
+    sign-up starts again, in a new transaction, with the exclusive lock."""
+
+
 def signup_create(
     *,
     shift: Shift,
@@ -373,33 +452,74 @@ def signup_create(
     """Give ``volunteer`` a place on ``shift``, or a place on its waitlist when it is full.
 
     ``by`` is the volunteer, an organizer, or a captain of ``team`` signing up a member.
-    In one transaction: lock the shift (then the volunteer), return an existing active
-    sign-up unchanged, refuse with SignupError when the event or shift is closed, the
-    shift is held for a team the volunteer is not a member of, the volunteer is too young,
-    lacks the required training (TrainingRequired) or has an overlapping shift; else count
-    the confirmed places and insert (or reactivate the cancelled row) as confirmed or
-    waitlisted; a confirmed place a covering permit's collector cap has no room for is
-    refused (events.permits). An organizer adding someone else may waive the training
-    requirement, never the age, by giving ``override_reason``; the waiver, with who and why,
-    goes into the ADDED change's detail. Side effects: a SignupChange row and an outbox
-    message."""
+    In one transaction: lock the volunteer, return an existing active sign-up unchanged,
+    refuse with SignupError when the event or shift is closed, the shift is held for a team
+    the volunteer is not a member of, the volunteer is too young, lacks the required
+    training (TrainingRequired) or has an overlapping shift; then lock the shift (checking
+    again what its locked row says differently), count the confirmed places and insert (or
+    reactivate the cancelled row) as confirmed or waitlisted; a confirmed place a covering
+    permit's collector cap has no room for is refused (events.permits). An organizer adding
+    someone else may waive the training requirement, never the age, by giving
+    ``override_reason``; the waiver, with who and why, goes into the ADDED change's detail.
+    Side effects: a SignupChange row and an outbox message.
+
+    A ``shift`` carrying ``confirmed_count`` (as the sign-up view reads it) that says it
+    is full joins the waitlist under a shared lock (see the module docstring); the count
+    under the lock decides, never the hint."""
     _check_may_sign_up(by=by, volunteer=volunteer, team=team)
     override_reason = _clean_override_reason(by=by, volunteer=volunteer, reason=override_reason)
+    hint = getattr(shift, "confirmed_count", None)
+    arguments = {"shift": shift, "volunteer": volunteer, "by": by, "team": team,
+                 "override_reason": override_reason}
+    if hint is not None and hint >= shift.capacity:
+        try:
+            return _signup_create(**arguments, share=True)
+        except _StartAgain:
+            pass
+    return _signup_create(**arguments, share=False)
+
+
+def _refusal(shift: Shift, volunteer: User, *, by: User, now: datetime.datetime,
+             override_reason: str, clash=_ASK) -> tuple[SignupError | None, Event | None]:
+    """The first refusal (with a training waived when an organizer gave a reason), and the
+    training waived, if any."""
+    refusal = _first_refusal(shift, volunteer, by=by, now=now, clash=clash)
+    if isinstance(refusal, TrainingRequired) and override_reason:
+        return (_first_refusal(shift, volunteer, by=by, now=now, waive_training=True,
+                               clash=clash), shift.required_training)
+    return refusal, None
+
+
+def _signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None,
+                   override_reason: str, share: bool) -> Signup:
     with transaction.atomic():
-        shift = _lock_shifts(shift.pk)[shift.pk]
-        _lock_volunteer(volunteer)
-        signup = Signup.objects.filter(shift=shift, volunteer=volunteer).first()
+        _lock_volunteer(volunteer.pk)
+        signup, clash = _own_signups_around(shift, volunteer)
         if signup is not None and signup.status in ACTIVE:
+            signup.shift = shift
             return signup
+        refusal, waived = _refusal(shift, volunteer, by=by, now=timezone.now(),
+                                   override_reason=override_reason, clash=clash)
+        if refusal:
+            share = False  # a refusal is only ever given on what the locked row says
+        locked = _lock_shift(shift, share=share)
         now = timezone.now()
-        refusal = _first_refusal(shift, volunteer, by=by, now=now)
-        waived = None
-        if isinstance(refusal, TrainingRequired) and override_reason:
-            waived = shift.required_training
-            refusal = _first_refusal(shift, volunteer, by=by, now=now, waive_training=True)
+        if refusal or not _checked_the_same(shift, locked):
+            if share:
+                raise _StartAgain
+            same_times = (shift.starts_at, shift.ends_at) == (locked.starts_at, locked.ends_at)
+            refusal, waived = _refusal(locked, volunteer, by=by, now=now,
+                                       override_reason=override_reason,
+                                       clash=clash if same_times else _ASK)
+        else:
+            refusal = closed_reason(locked, now=now)
+            refusal = SignupError(refusal) if refusal else None
         if refusal:
             raise refusal
+        shift = locked
         full = _count_confirmed(shift) >= shift.capacity
+        if share and not full:
+            raise _StartAgain
         status = Signup.Status.WAITLISTED if full else Signup.Status.CONFIRMED
         if not full:
             refusal = permit_cap_refusal(shift)
@@ -510,6 +630,7 @@ def signup_move(*, signup: Signup, to_shift: Shift, by: User) -> Signup:
     if not is_organizer(by):
         raise PermissionDenied
     with transaction.atomic():
+        _lock_volunteer(signup.volunteer_id)  # before the shifts, as signup_create does
         signup, shifts = _relock(signup, to_shift.pk)
         source, target = signup.shift, shifts[to_shift.pk]
         volunteer = signup.volunteer
@@ -517,7 +638,6 @@ def signup_move(*, signup: Signup, to_shift: Shift, by: User) -> Signup:
             raise SignupError(_("This sign-up was cancelled; add the volunteer instead."))
         if source.pk == target.pk:
             raise SignupError(_("%(name)s is already on that shift.") % {"name": volunteer.name})
-        _lock_volunteer(volunteer)
         existing = Signup.objects.filter(shift=target, volunteer=volunteer).first()
         if existing is not None and existing.status in ACTIVE:
             raise SignupError(_("%(name)s is already on that shift.") % {"name": volunteer.name})

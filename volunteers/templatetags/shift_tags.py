@@ -1,6 +1,6 @@
-"""Template helpers for the event page, the sign-up partial, My shifts and the shift board.
-They compute from rows already loaded. The long lists are written by ``volunteers.shift_rows``
-(see there why)."""
+"""Template helpers for the event page, the sign-up partial and My shifts. They compute from
+rows already loaded. The long lists are written by ``volunteers.shift_rows`` (see there why;
+the shift board's rows are written there in full, ``written_board``)."""
 
 from django import template
 
@@ -17,7 +17,8 @@ def shift_rows_for(context) -> ShiftRows:
     """One ``ShiftRows`` per rendered page, so its caches serve every tag on it."""
     rows = context.render_context.get(ShiftRows)
     if rows is None:
-        rows = context.render_context[ShiftRows] = ShiftRows(context["request"])
+        rows = context.render_context[ShiftRows] = ShiftRows(
+            context["request"], csrf_token=context.get("csrf_token"))
     return rows
 
 
@@ -29,15 +30,9 @@ def signup_box(context, shift, my_signup, notice="", notice_level=""):
 
 
 @register.simple_tag(takes_context=True)
-def event_shift_rows(context, rows, needs):
+def event_shift_rows(context, rows):
     """The event page's rows of one day, each with its sign-up box."""
-    return shift_rows_for(context).event_rows(rows, needs)
-
-
-@register.simple_tag(takes_context=True)
-def board_rows(context, rows):
-    """The shift board's rows, headed by day."""
-    return shift_rows_for(context).board_rows(rows)
+    return shift_rows_for(context).event_rows(rows)
 
 
 @register.filter

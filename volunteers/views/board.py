@@ -3,26 +3,27 @@ the roster CSV, check-in and hours. Captains see the board and check in their ow
 people; contact details are shown to organizers and, for their own people, to captains."""
 
 import csv
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events.models import Event, Shift
 
 from .. import rules as roles
-from ..access import role_required
+from ..access import PUBLIC_MAX_AGE, event_pages_version, public_pages_version, role_required
 from ..forms_shifts import AddVolunteerForm, AttendanceForm, HoursForm, MoveForm
 from ..models import Signup, SignupChange
 from ..selectors import (
     checkin_list,
-    event_board,
     roster_for_csv,
     shift_for_partial,
     shift_roster,
@@ -45,6 +46,7 @@ from ..services.signups import (
     signup_move,
 )
 from ..services.teams import TeamError, find_volunteer
+from ..shift_rows import written_board
 from .signups import is_htmx, redirect_back
 
 board_viewer = roles.is_organizer | roles.captains_a_team
@@ -60,16 +62,23 @@ def _event_for_board(request, pk: int) -> Event:
 @role_required(board_viewer)
 def board(request, event_pk: int):
     """Every shift of the event with filled / needed / most / waiting, unfilled ones marked,
-    and the roster the viewer may see."""
-    event = _event_for_board(request, event_pk)
-    return render(
-        request,
-        "volunteers/board.html",
-        {
-            "board": event_board(event=event, viewer=request.user),
-            "organizer": roles.is_organizer(request.user),
-        },
-    )
+    and the roster the viewer may see. Organizers all see the same board (drafts included):
+    it is written once per change to the event (its shifts, sign-ups; an event or a site:
+    the public pages' version) and language, and kept with its event for at most
+    ``PUBLIC_MAX_AGE`` (a volunteer's new name shows within a minute). A captain's, showing
+    only their teams' people, is written for each request."""
+    if not roles.is_organizer(request.user):
+        event = _event_for_board(request, event_pk)
+        written = replace(written_board(request, event=event, viewer=request.user), event=event)
+        return render(request, "volunteers/board.html", {"board": written, "organizer": False})
+    key = (f"shift-board:{event_pk}:{public_pages_version()}.{event_pages_version(event_pk)}:"
+           f"{translation.get_language()}")
+    written = cache.get(key)
+    if written is None:
+        event = _event_for_board(request, event_pk)
+        written = replace(written_board(request, event=event, viewer=request.user), event=event)
+        cache.set(key, written, PUBLIC_MAX_AGE)
+    return render(request, "volunteers/board.html", {"board": written, "organizer": True})
 
 
 @role_required(board_viewer)

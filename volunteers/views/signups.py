@@ -6,6 +6,7 @@ are redirected back to the page they came from with a message."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from donations.badges import with_handoff_codes
 from events.models import Rsvp, Shift
 from events.services import EventError, rsvp_cancel
 
+from .. import page_copies
 from ..models import Signup
 from ..rules import is_organizer
 from ..selectors import (
@@ -105,8 +107,12 @@ def signed_up_notice(signup: Signup) -> str:
 @login_required
 @require_POST
 def shift_signup(request, pk: int):
-    """Sign the logged-in volunteer up for a shift, or onto its waitlist when it is full."""
-    shift = get_object_or_404(Shift.objects.select_related("event"), pk=pk)
+    """Sign the logged-in volunteer up for a shift, or onto its waitlist when it is full (the
+    confirmed count read here lets a waitlist join take the lighter lock: see signup_create)."""
+    confirmed = (Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.CONFIRMED)
+                 .order_by().values("shift").annotate(n=Count("*")).values("n"))
+    shift = get_object_or_404(Shift.objects.select_related("event")
+                              .annotate(confirmed_count=Subquery(confirmed)), pk=pk)
     try:
         signup = signup_create(shift=shift, volunteer=request.user, by=request.user)
     except SignupError as error:
@@ -202,12 +208,17 @@ def _cancel_confirmation(request, signup: Signup):
 def my_shifts(request):
     """The volunteer's upcoming and past shifts and RSVPs, with hours, calendar links and
     cancel buttons, and the address of their personal calendar feed."""
-    mine = my_shifts_for(user=request.user)
+    key = page_copies.my_shifts_key(request) if page_copies.copyable(request) else None
+    response = page_copies.serve(request, key)
+    if response is not None:
+        return response
+    now = timezone.now()
+    mine = my_shifts_for(user=request.user, now=now)
     with_handoff_codes(mine.upcoming, user=request.user)  # the drive day's code (no query)
-    return render(request, "volunteers/my_shifts.html", {
+    return page_copies.render_and_store(request, key, "volunteers/my_shifts.html", {
         "mine": mine,
         **feed_urls(request, request.user),
-    })
+    }, valid_until=page_copies.my_shifts_valid_until(mine, now))
 
 
 @login_required

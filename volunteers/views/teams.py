@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .. import page_copies
 from .. import rules as roles
 from ..access import role_required
 from ..forms_shifts import TeamForm, TeamSignupForm
@@ -97,7 +98,10 @@ def team_edit(request, pk: int):
                   status=status)
 
 
-def _detail(request, team: Team, *, invite_form=None, grant_form=None, status: int = 200):
+def _detail(request, team: Team, *, invite_form=None, grant_form=None, status: int = 200,
+            copy_key: str | None = None):
+    """The team's page; with ``copy_key`` (a plain GET of it), its body is kept there for the
+    next request (``page_copies``)."""
     manage = request.user.has_perm("volunteers.manage_team", team)
     organizer = roles.is_organizer(request.user)
     members = team_members(team)
@@ -115,13 +119,21 @@ def _detail(request, team: Team, *, invite_form=None, grant_form=None, status: i
         context["invite_form"] = invite_form or TeamInviteForm()
         if organizer:
             context["grant_form"] = grant_form or MemberGrantForm()
+    if copy_key is not None:
+        return page_copies.render_and_store(request, copy_key, "volunteers/team_detail.html",
+                                            context)
     return render(request, "volunteers/team_detail.html", context, status=status)
 
 
 @login_required
 def team_detail(request, pk: int):
     team = _team_or_403(request, pk, "volunteers.view_team")
-    return _detail(request, team)
+    if not page_copies.copyable(request):
+        return _detail(request, team)
+    manage = request.user.has_perm("volunteers.manage_team", team)
+    organizer = roles.is_organizer(request.user)
+    key = page_copies.team_key(request, team, manage=manage, organizer=organizer)
+    return page_copies.serve(request, key) or _detail(request, team, copy_key=key)
 
 
 def _neutral_invitation_notice(email: str) -> str:
