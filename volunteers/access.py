@@ -127,15 +127,23 @@ def drive_pages_key(name: str, *parts, event_id: int | None = None) -> str:
         name, *versions, translation.get_language(), *parts))
 
 
-def _public_page_key(request, event_id) -> str:
-    """The default key: the public pages' version and, for a page about one event, that
-    event's own, the language and the address."""
-    if event_id is None:
-        version = public_pages_version()
-    else:
-        public, own = _versions(PUBLIC_VERSION_KEY, _event_version_key(event_id))
-        version = f"{public}.e{event_id}.{own}"
-    return f"public-page:{version}:{translation.get_language()}:{request.get_full_path()}"
+def _copy_and_versions(request, event_id) -> tuple[str, tuple, tuple | None]:
+    """``(key, versions, copy)`` for the default key: the address's copy (None unless it was
+    rendered under the versions read now) and the versions, in one ``get_many``. The versions
+    are read before any rendering, so a change committed meanwhile leaves a copy that is
+    never served."""
+    version_keys = [PUBLIC_VERSION_KEY]
+    if event_id is not None:
+        version_keys.append(_event_version_key(event_id))
+    address = f"public-page:{translation.get_language()}:{request.get_full_path()}"
+    found = cache.get_many([*version_keys, address])
+    for version_key in version_keys:
+        if version_key not in found:
+            cache.add(version_key, 1, timeout=None)
+    versions = tuple(found.get(version_key, 1) for version_key in version_keys)
+    stored = found.get(address)
+    copy = stored[1] if stored is not None and stored[0] == versions else None
+    return address, versions, copy
 
 
 def public_cache(view=None, *, key=None, event_kwarg: str = "pk"):
@@ -149,11 +157,6 @@ def public_cache(view=None, *, key=None, event_kwarg: str = "pk"):
     if view is None:
         return lambda inner: public_cache(inner, key=key, event_kwarg=event_kwarg)
 
-    def key_of(request, kwargs) -> str:
-        if key is not None:
-            return key(request)
-        return _public_page_key(request, kwargs.get(event_kwarg))
-
     @wraps(view)
     def cached(request, *args, **kwargs):
         anonymous = (
@@ -161,10 +164,16 @@ def public_cache(view=None, *, key=None, event_kwarg: str = "pk"):
             and not request.user.is_authenticated
             and not len(messages.get_messages(request))
         )
-        stored_as = None
+        stored_as = versions = None
         if anonymous:
-            stored_as = key_of(request, kwargs)
-            stored = cache.get(stored_as)
+            if key is None:
+                # One round trip: the copy is kept under the address alone, with the versions
+                # it was rendered under, and read together with the versions now.
+                stored_as, versions, stored = _copy_and_versions(request, kwargs.get(
+                    event_kwarg))
+            else:
+                stored_as = key(request)
+                stored = cache.get(stored_as)
             if stored is not None:
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
@@ -176,7 +185,8 @@ def public_cache(view=None, *, key=None, event_kwarg: str = "pk"):
         if anonymous and response.status_code == 200 and not response.cookies:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             if not getattr(response, "streaming", False):
-                cache.set(stored_as, (response.content, response["Content-Type"]),
+                copy = (response.content, response["Content-Type"])
+                cache.set(stored_as, copy if versions is None else (versions, copy),
                           PUBLIC_MAX_AGE)
         else:
             add_never_cache_headers(response)
