@@ -285,7 +285,10 @@ def test_walk_in_search_finds_registered_people_by_name_or_email(organizer_clien
     by_email = organizer_client.get(list_url(training) + "?q=ANA@EXAMPLE")
     too_short = organizer_client.get(list_url(training) + "?q=a")
 
-    assert [p.email for p in by_name.context["candidates"]] == ["ana@example.org"]
+    # Other people of the fixtures have Faker's random names, which may share "gutier".
+    found_by_name = [p.email for p in by_name.context["candidates"]]
+    assert "ana@example.org" in found_by_name
+    assert "other@example.org" not in found_by_name
     assert [p.email for p in by_email.context["candidates"]] == ["ana@example.org"]
     assert "Type at least two letters" in too_short.content.decode()
     assert f'name="user" value="{ana.pk}"' in by_name.content.decode()
