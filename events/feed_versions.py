@@ -14,14 +14,13 @@ as before. A reset token is a change to the person, so the old token's copy is s
 
 import hashlib
 import logging
-import secrets
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from volunteers.access import _versions
+from volunteers.access import _versions, renew_version
 from volunteers.models import Signup, User
 
 from .models import Event, EventSeries, Rsvp, Shift, Site
@@ -41,20 +40,12 @@ def _copy_key(token: str, fingerprint: str) -> str:
     return "calendar-feed-etag:" + hashlib.sha256(f"{fingerprint}:{token}".encode()).hexdigest()
 
 
-def _set(key: str) -> None:
-    """After a commit: must never raise (a lost bump is outlived by COPY_SECONDS)."""
-    try:
-        cache.set(key, secrets.randbits(62), timeout=None)
-    except Exception:  # any cache backend's outage; the committed change stands
-        logger.warning("Could not mark %s as changed", key, exc_info=True)
-
-
 def feeds_changed() -> None:
-    _set(FEEDS_VERSION_KEY)
+    renew_version(FEEDS_VERSION_KEY)
 
 
 def feed_changed(user_id: int) -> None:
-    _set(_own_key(user_id))
+    renew_version(_own_key(user_id))
 
 
 def remembered(token: str, fingerprint: str):

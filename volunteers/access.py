@@ -64,10 +64,6 @@ def public_pages_version() -> int:
     return cache.get_or_set(PUBLIC_VERSION_KEY, 1, timeout=None)
 
 
-def drive_pages_version() -> int:
-    return cache.get_or_set(DRIVE_VERSION_KEY, 1, timeout=None)
-
-
 def event_pages_version(event_id: int) -> int:
     """One event's own version: what is cached about that event alone (its page, its
     board, its drive day, its public total, the shared part of its page for logged-in
@@ -101,10 +97,16 @@ def event_pages_changed(event_id: int) -> None:
     Called after every sign-up, so it costs one write and no read: the event's version
     becomes a new random number (keys only ever compare versions for equality), where a
     counter would need to know first whether it exists. Never raises (see ``_bump``)."""
+    renew_version(_event_version_key(event_id))
+
+
+def renew_version(key: str) -> None:
+    """Give the version at ``key`` a new random value (one write, no read); after a commit,
+    so it never raises: with the cache unreachable the change is skipped (module docstring)."""
     try:
-        cache.set(_event_version_key(event_id), secrets.randbits(62), timeout=None)
+        cache.set(key, secrets.randbits(62), timeout=None)
     except Exception:  # any cache backend's outage; the committed change stands
-        logger.warning("Could not mark event %s as changed", event_id, exc_info=True)
+        logger.warning("Could not mark %s as changed", key, exc_info=True)
 
 
 def drive_pages_changed() -> None:
