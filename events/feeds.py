@@ -324,21 +324,23 @@ def personal_feed(request, token: str):
     and the version of both lists; the rows are loaded (three more queries) only when the
     ETag changed."""
     fingerprint = _version_etag()  # this code's format, settings and wording
-    copy, versions = feed_versions.remembered(token, fingerprint)
-    if copy is not None and copy[1] == versions:
+    entry, version = feed_versions.remembered(token, fingerprint)
+    if feed_versions.servable(entry, version):
         # Nothing this feed shows changed since its ETag was worked out: no query at all.
-        response = get_conditional_response(request, etag=copy[2])
+        response = get_conditional_response(request, etag=entry[2])
         if response is not None:
-            return calendar_response(request, etag=copy[2], ics=b"", filename="my-shifts.ics",
-                                     secret_url=True, last_modified=copy[3])
+            return calendar_response(request, etag=entry[2], ics=b"", filename="my-shifts.ics",
+                                     secret_url=True, last_modified=entry[3])
+    own = (feed_versions.own_version(entry[0])
+           if entry is not None and version is not None else None)
     user = _feed_owner(token)
     etag = _version_etag("personal", user.pk, user.language, user.signups_version,
                          user.rsvps_version)
     last_modified = _latest(_newest(user.signups_version), _newest(user.rsvps_version))
-    feed_versions.remember(token, fingerprint, user_id=user.pk, etag=etag,
-                           last_modified=last_modified,
-                           versions=versions if copy is not None and copy[0] == user.pk
-                           else None)
+    if own is not None and entry[0] != user.pk:
+        own = None  # kept for another token's owner: unknown whose counter to trust
+    feed_versions.remember(token, fingerprint, user_id=user.pk, version=version, own=own,
+                           etag=etag, last_modified=last_modified)
 
     def write() -> bytes:
         # Shifts with their sign-up's fields, and each event once: a row per shift, not four

@@ -482,3 +482,41 @@ def test_reset_feed_address_is_gone_even_for_a_remembered_etag(
         calendar_token_reset(user=volunteer)
 
     assert client.get(old_url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
+
+
+@pytest.mark.parametrize("when", ["after the rows were read", "after the ETag was kept"])
+@pytest.mark.parametrize("change", ["sign up", "cancel", "rsvp"])
+def test_own_change_committed_during_a_poll_is_never_hidden(
+        client, volunteer, held, event, change, when, monkeypatch,
+        django_capture_on_commit_callbacks):
+    """A poll reads the rows, then a change to the volunteer's own sign-ups or RSVPs (nothing
+    anyone else's feed shows) commits before, or after, the poll keeps its ETag: the next poll
+    still gets the new feed, not a 304 of the old one."""
+    from events import feed_versions, feeds
+
+    later = ShiftFactory(event=event, starts_at=event.starts_at + datetime.timedelta(hours=7))
+    meeting = EventFactory(kind="meeting")
+    own_changes = {
+        "sign up": lambda: SignupFactory(shift=later, volunteer=volunteer),
+        "cancel": lambda: Signup.objects.filter(pk=held[0].pk).get().delete(),
+        "rsvp": lambda: Rsvp.objects.create(event=meeting, user=volunteer),
+    }
+    before = client.get(feed_url(volunteer))
+    where = (feeds, "_feed_owner") if when.startswith("after the rows") else (
+        feed_versions, "remember")
+    original = getattr(*where)
+
+    def then_change(*args, **kwargs):
+        result = original(*args, **kwargs)
+        monkeypatch.setattr(*where, original)  # once
+        with django_capture_on_commit_callbacks(execute=True):
+            own_changes[change]()
+        return result
+
+    monkeypatch.setattr(*where, then_change)
+    during = client.get(feed_url(volunteer), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert during.status_code == 304  # it read the rows before the change
+    after = client.get(feed_url(volunteer), HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
