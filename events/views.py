@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from volunteers import page_copies
 from volunteers.access import (
     PUBLIC_MAX_AGE,
     event_pages_version,
@@ -161,8 +162,20 @@ def for_the_cache(event: Event) -> Event:
 
 @public_cache
 def event_detail(request, pk: int):
-    return render(request, "events/event_detail.html",
-                  detail_context(request, shared_detail(request, pk)))
+    """The event page: for anonymous visitors a cached copy (``public_cache``); for a
+    logged-in person their own copy while nothing it shows changed (``page_copies``), else
+    the shared part (``shared_detail``) with their own marks added."""
+    key = page_copies.event_page_key(request, pk) if page_copies.copyable(request) else None
+    response = page_copies.serve(request, key)
+    if response is not None:
+        return response
+    shared = shared_detail(request, pk)
+    context = detail_context(request, shared)
+    if key is None:
+        return render(request, "events/event_detail.html", context)
+    return page_copies.render_and_store(
+        request, key, "events/event_detail.html", context,
+        valid_until=page_copies.event_page_valid_until(shared, timezone.now()))
 
 
 @require_POST

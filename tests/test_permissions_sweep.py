@@ -92,6 +92,13 @@ def organizer_urls() -> list[tuple[str, str]]:
     return urls
 
 
+
+@pytest.fixture(autouse=True)
+def viewer_kept(settings):
+    """Each person as volunteers.viewer_cache keeps them after their first request: what
+    this sweep proves holds for the kept person too."""
+    settings.VIEWER_CACHE = True
+
 @pytest.fixture
 def demo(seeded_demo, db):
     """The demo coalition, seeded once for this module (tests/conftest.py)."""

@@ -329,6 +329,13 @@ def body_of(response) -> str:
     return text
 
 
+
+@pytest.fixture(autouse=True)
+def viewer_kept(settings):
+    """Each person as volunteers.viewer_cache keeps them after their first request: what
+    this sweep proves holds for the kept person too."""
+    settings.VIEWER_CACHE = True
+
 @pytest.fixture
 def world(db):
     return build_world()

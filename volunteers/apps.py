@@ -9,7 +9,8 @@ class VolunteersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import receivers  # noqa: F401
+        from . import receivers, viewer_cache  # noqa: F401
         from .adapters import site_row_sync
 
         post_migrate.connect(site_row_sync, sender=self)
+        viewer_cache.connect()

@@ -1,5 +1,5 @@
-"""Per-person copies of a logged-in page's body (My shifts, a team's page), served while
-nothing the body shows has changed.
+"""Per-person copies of a logged-in page's body (My shifts, a team's page, an event's page),
+served while nothing the body shows has changed.
 
 A copy is the rendered ``title`` and ``content`` blocks of the page's template, kept in the
 cache (Redis in production) under a key made of everything the body depends on: the person,
@@ -145,14 +145,45 @@ def render_and_store(request, key: str | None, template_name: str, context: dict
     return _page(request, title, body)
 
 
+# --- The event page, logged in ---------------------------------------------------------
+
+def event_page_key(request, event_id: int) -> str | None:
+    """Everything the event page shows a logged-in person: the event's own version (its
+    shifts, fill counts, sign-ups, RSVPs), the public and drive versions (the event itself,
+    what it raised, sites, teams), the versions of the other events the person holds a place
+    or an RSVP at (their times decide the overlap rule), and the person as
+    ``viewer_cache`` keeps them (``_viewer_generation``: a new one after any change to their
+    row, roles, teams, addresses, sign-ups anywhere, trainings attended). None when the
+    person was not kept (the cache was down): no copy then. One cache read."""
+    user = request.user
+    generation = getattr(user, "_viewer_generation", None)
+    if generation is None:
+        return None
+    found, _verified = my_event_ids(user)
+    return page_key("event", request, int(event_id), generation,
+                    *event_versions({int(event_id), *found}))
+
+
+def event_page_valid_until(shared, now: datetime.datetime) -> datetime.datetime:
+    """The first moment after ``now`` the event page would read differently with nothing
+    else changed: the event starting (no more RSVPs), a shift starting (its sign-ups close)
+    or its cancellation cut-off passing, or the next day (ages are counted on the day)."""
+    event = shared.event
+    cutoff = datetime.timedelta(hours=event.cancel_cutoff_hours)
+    moments = [next_midnight(now), event.starts_at]
+    for _day, shifts in shared.days:
+        for shift in shifts:
+            moments += [shift.starts_at, shift.starts_at - cutoff]
+    return min(moment for moment in moments if moment > now)
+
+
 # --- My shifts ---------------------------------------------------------------------------
 
-def my_shifts_key(request) -> str:
-    """Everything My shifts shows beyond the clock: the versions of every event the person
-    has a sign-up or RSVP at (their places, waitlist positions, crews, hours, RSVPs), the
-    drive version (sites, teams, captains, names, custody of buckets), the person's own
-    fields the page reads, and whether their reminders are on (``reminder_status`` reads the
-    e-mail address's verification, which no version hears of). Two queries, one cache read."""
+def my_event_ids(user) -> tuple[frozenset, bool]:
+    """The ids of the events ``user`` has a sign-up or RSVP at, and whether their address is
+    verified (the question ``messaging.render.has_verified_email`` asks): one query, or none
+    when ``volunteers.viewer_cache`` kept the answer with the person (their sign-ups, RSVPs
+    and addresses drop it)."""
     from allauth.account.models import EmailAddress
     from django.db.models import Value
 
@@ -160,17 +191,29 @@ def my_shifts_key(request) -> str:
 
     from .models import Signup
 
+    kept = getattr(user, "_my_events", None)
+    if kept is None:
+        found = set(
+            Signup.objects.filter(volunteer=user).values_list("shift__event_id", flat=True)
+            .union(Rsvp.objects.filter(user=user).values_list("event_id", flat=True),
+                   EmailAddress.objects.filter(user=user, email__iexact=user.email,
+                                               verified=True)
+                   .annotate(marker=Value(-1)).values_list("marker", flat=True)))
+        verified = -1 in found
+        found.discard(-1)
+        kept = user._my_events = (frozenset(found), verified)
+    return kept
+
+
+def my_shifts_key(request) -> str:
+    """Everything My shifts shows beyond the clock: the versions of every event the person
+    has a sign-up or RSVP at (their places, waitlist positions, crews, hours, RSVPs), the
+    drive version (sites, teams, captains, names, custody of buckets), the person's own
+    fields the page reads, and whether their reminders are on (``reminder_status`` reads the
+    e-mail address's verification, which no version hears of). One cache read, and one
+    query unless the person's events were kept with them (``my_event_ids``)."""
     user = request.user
-    # One query: the event ids, and -1 when the person's address is verified (the question
-    # ``messaging.render.has_verified_email`` asks; its answer is kept on the user, so the
-    # page's reminder notice asks no more).
-    found = set(
-        Signup.objects.filter(volunteer=user).values_list("shift__event_id", flat=True)
-        .union(Rsvp.objects.filter(user=user).values_list("event_id", flat=True),
-               EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
-               .annotate(marker=Value(-1)).values_list("marker", flat=True)))
-    verified = -1 in found
-    found.discard(-1)
+    found, verified = my_event_ids(user)
     # ``has_verified_email`` reads the object's own ``__dict__``: the template's ``user`` is
     # the request's lazy object around the user, so the answer goes on both.
     user.__dict__["_verified_email"] = verified
@@ -205,18 +248,25 @@ def team_key(request, team, *, manage: bool, organizer: bool) -> str:
     members' details): the viewer's standing (managing, organizer, treasurer), the team's
     held shifts still to come and their events' versions (times, titles, how many are
     filled), and for those who manage it the open invitations (no version hears of them)."""
-    from events.models import Shift
+    from django.db import connection
 
     from . import rules as roles
     from .services.teams import OPEN_INVITATION
 
-    held = list(Shift.objects.filter(held_for=team, ends_at__gt=timezone.now(),
-                                     is_cancelled=False)
-                .order_by("pk").values_list("pk", "event_id"))
-    invitations = ()
+    # One query: the held shifts still to come, and for those who manage the team its open
+    # invitations.
+    sql = ("SELECT 0, id, event_id, '' FROM events_shift WHERE held_for_id = %s "
+           "AND ends_at > %s AND NOT is_cancelled")
+    params = [team.pk, timezone.now()]
     if manage:
-        invitations = tuple(team.invitations.filter(status__in=OPEN_INVITATION)
-                            .order_by("pk").values_list("pk", "status"))
+        sql += (" UNION ALL SELECT 1, id, 0, status FROM volunteers_teaminvitation "
+                "WHERE team_id = %s AND status IN (%s, %s)")
+        params += [team.pk, *OPEN_INVITATION]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY 1, 2", params)
+        rows = cursor.fetchall()
+    held = [(pk, event_id) for kind, pk, event_id, _status in rows if kind == 0]
+    invitations = tuple((pk, status) for kind, pk, _event, status in rows if kind == 1)
     return page_key(
         "team", request, team.pk, manage, organizer, roles.is_treasurer(request.user),
         tuple(held), *event_versions(event_id for _pk, event_id in held), invitations,

@@ -31,6 +31,10 @@ if _xdist and not _queue.endswith(f"-{_xdist}"):
     _queue = f"{_queue}-{_xdist}"
 CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_QUEUE"] = _queue
 ACCOUNT_RATE_LIMITS = False
+# Off unless a test turns it on (tests/volunteers/test_viewer_cache.py, the page copies, the
+# permission and privacy sweeps): a query-count test counts its page's queries on the first
+# request and the next alike.
+VIEWER_CACHE = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker process can open the same test database.

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def production_cache(settings, spare_redis):
     settings.CACHES = {"default": redis_cache(spare_redis.url, retry_after=0.2)}
+    settings.VIEWER_CACHE = True
     from django.core.cache import cache
 
     cache.clear()
@@ -275,3 +276,138 @@ def test_team_page_copy_carries_each_requests_own_csrf_token(people):
     response = client.post(reverse("team_leave", args=[people["team"].pk]),
                            {"csrfmiddlewaretoken": tokens[1]})
     assert response.status_code in (200, 302)
+
+
+# --- The event page, logged in (events.views.event_detail) -------------------------------
+
+def event_url(shift) -> str:
+    return reverse("event_detail", args=[shift.event_id])
+
+
+def log_in(client, person, commit) -> None:
+    """Log in, and run what the login leaves for after its commit (its last_login stamp
+    drops the person's kept entry), so that only the change a test makes follows."""
+    client.force_login(person)
+    with commit():
+        pass
+
+
+def test_event_page_second_visit_is_the_same_page_without_a_query_beyond_the_session(
+        client, volunteer_with_shifts):
+    from django.test.utils import CaptureQueriesContext
+
+    person, shifts = volunteer_with_shifts
+    client.force_login(person)
+    first = client.get(event_url(shifts[0]))
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(event_url(shifts[0]))
+
+    assert without_tokens(second.content) == without_tokens(first.content)
+    assert "You are signed up." in second.content.decode()
+    assert [q["sql"] for q in queries if "django_session" not in q["sql"]] == []
+    assert "no-store" in second["Cache-Control"] and "private" in second["Cache-Control"]
+
+
+def test_event_page_shows_someone_else_taking_the_last_place_at_once(client, commit):
+    with commit():
+        shift = make_shift(capacity=1)
+        viewer, other = UserFactory(), UserFactory()
+    log_in(client, viewer, commit)
+    assert ">Sign up</button>" in page(client, event_url(shift))
+    assert ">Sign up</button>" in page(client, event_url(shift))  # from the copy
+
+    with commit():
+        signup_create(shift=shift, volunteer=other, by=other)
+
+    body = page(client, event_url(shift))
+    assert ">Sign up</button>" not in body
+    assert "Join the waitlist" in body
+
+
+def test_event_page_shows_a_role_granted_and_taken_back_at_once(client, commit):
+    from volunteers.models import Role, RoleGrant
+
+    with commit():
+        shift = make_shift()
+        person = UserFactory()
+    log_in(client, person, commit)
+    edit = f'href="{reverse("organize_event_edit", args=[shift.event_id])}"'
+    assert edit not in page(client, event_url(shift))
+
+    with commit():
+        grant = RoleGrant.objects.create(user=person, role=Role.ORGANIZER)
+    assert edit in page(client, event_url(shift))
+
+    with commit():
+        grant.delete()
+    assert edit not in page(client, event_url(shift))
+
+
+def test_event_page_shows_a_clash_when_the_persons_other_shift_moves_onto_it(
+        client, volunteer_with_shifts, commit):
+    person, shifts = volunteer_with_shifts
+    with commit():
+        here = make_shift(starts_in_hours=200)
+    log_in(client, person, commit)
+    assert "You already have a shift at that time" not in page(client, event_url(here))
+    assert "You already have a shift at that time" not in page(client, event_url(here))
+
+    elsewhere = shifts[0]  # another event's shift the person holds a place on
+    elsewhere.starts_at, elsewhere.ends_at = here.starts_at, here.ends_at
+    with commit():
+        elsewhere.save()
+
+    assert "You already have a shift at that time" in page(client, event_url(here))
+
+
+def test_event_page_opens_a_training_shift_once_the_training_is_attended(client, commit):
+    from .conftest import attended_training
+
+    with commit():
+        training = make_shift(starts_in_hours=10).event
+        shift = make_shift(required_training=training)
+        person = UserFactory()
+    log_in(client, person, commit)
+    assert ">Sign up</button>" not in page(client, event_url(shift))
+    assert ">Sign up</button>" not in page(client, event_url(shift))
+
+    with commit():
+        attended_training(person, training)
+
+    assert ">Sign up</button>" in page(client, event_url(shift))
+
+
+def test_event_page_closes_a_shift_once_it_has_started(client, monkeypatch):
+    shift = make_shift(starts_in_hours=5)
+    client.force_login(UserFactory())
+    assert ">Sign up</button>" in page(client, event_url(shift))
+    assert ">Sign up</button>" in page(client, event_url(shift))
+
+    later = timezone.now() + datetime.timedelta(hours=6)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    body = page(client, event_url(shift))
+    assert ">Sign up</button>" not in body
+    assert "already started" in body
+
+
+def test_event_page_copies_are_per_person(client, volunteer_with_shifts):
+    person, shifts = volunteer_with_shifts
+    client.force_login(person)
+    assert "You are signed up." in page(client, event_url(shifts[0]))
+    client.force_login(UserFactory())
+
+    theirs = page(client, event_url(shifts[0]))
+
+    assert "You are signed up." not in theirs
+    assert ">Sign up</button>" in theirs
+
+
+def test_event_page_renders_while_redis_is_down(client, volunteer_with_shifts,
+                                                production_cache):
+    person, shifts = volunteer_with_shifts
+    client.force_login(person)
+    production_cache.stop()
+
+    for _ in range(2):
+        assert "You are signed up." in page(client, event_url(shifts[0]))

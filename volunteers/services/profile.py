@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from ..models import User
+from ..viewer_cache import viewer_changed
 
 
 @transaction.atomic
@@ -12,5 +13,6 @@ def user_confirm_adult(*, user: User) -> User:
     (``User.is_adult_on``). One UPDATE; no message."""
     if not user.confirmed_adult:
         User.objects.filter(pk=user.pk).update(confirmed_adult=True)
+        viewer_changed(user.pk)  # an UPDATE sends no post_save
         user.confirmed_adult = True
     return user
