@@ -3,21 +3,22 @@ production), so that an unchanged feed costs no query and a single round trip.
 
 Phones poll a feed every few minutes all day. The feed's ETag is worked out from its rows in
 PostgreSQL (events.feeds); the last one is kept in the cache under the feed's token (hashed)
-with everyone's counter it was worked out under (``calendar-feeds-version``: any event, shift,
-site or person changed). A poll whose If-None-Match is that ETag, while the counter has not
-moved, gets its 304 from the copy and the counter, read together.
+with everyone's counter it was worked out under (``calendar-feeds-version``: any event,
+shift, site or person changed). A poll whose If-None-Match is that ETag, while the counter
+has not moved, gets its 304 from the copy and the counter, read together.
 
 What changes one person's feed only (their sign-ups and RSVPs) deletes their copy instead: a
 pointer ``calendar-feed-copy:<user id>`` names it, since a sign-up knows its volunteer, not
-the token. The volunteer's own counter closes the race with a poll that read the rows just
-before such a change committed: the poll reads the own counter before the rows (its user id
-comes from the entry an earlier poll kept: the first poll's entry is never served) and again
-after keeping its copy, and drops the copy if it moved; the change renews the counter before
-it deletes the copy the pointer names. Either the poll sees the new counter, or the change
-deletes the copy after it was kept. Everyone's counter is read before the rows too, so a
-change committed in between leaves a copy that is already stale. With the cache down every
-poll reads the rows, as before. A reset token is a change to the person, so the old token's
-copy is stale at once.
+the token; ``volunteers.viewer_cache`` hears of every such change and calls ``feed_changed``
+after renewing the person's own counter. That counter closes the race with a poll that read
+the rows just before such a change committed: the poll reads the own counter before the rows
+(its user id comes from the entry an earlier poll kept: the first poll's entry is never
+served) and again after keeping its copy, and drops the copy if it moved; the change renews
+the counter before it deletes the copy the pointer names. Either the poll sees the new
+counter, or the change deletes the copy after it was kept. Everyone's counter is read before
+the rows too, so a change committed in between leaves a copy that is already stale. With the
+cache down every poll reads the rows, as before. A reset token is a change to the person, so
+the old token's copy is stale at once.
 """
 
 import hashlib
@@ -28,10 +29,11 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from volunteers import viewer_cache
 from volunteers.access import _versions, renew_version
-from volunteers.models import Signup, User
+from volunteers.models import User
 
-from .models import Event, EventSeries, Rsvp, Shift, Site
+from .models import Event, EventSeries, Shift, Site
 
 FEEDS_VERSION_KEY = "calendar-feeds-version"
 COPY_SECONDS = 15 * 60  # longer than phones wait between polls
@@ -40,7 +42,9 @@ logger = logging.getLogger(__name__)
 
 
 def _own_key(user_id: int) -> str:
-    return f"calendar-feed-version:{int(user_id)}"
+    # The person's own counter is volunteers.viewer_cache's: renewed after any change to
+    # them, their sign-ups or RSVPs, just before ``feed_changed`` runs (a hook of it).
+    return viewer_cache.version_key(user_id)
 
 
 def _pointer_key(user_id: int) -> str:
@@ -57,15 +61,18 @@ def feeds_changed() -> None:
 
 
 def feed_changed(user_id: int) -> None:
-    """After the commit of a change to one person's sign-ups or RSVPs: renew their counter,
-    then delete the copy their pointer names (in this order: module docstring)."""
-    renew_version(_own_key(user_id))
+    """After the commit of a change to one person (their sign-ups, RSVPs, their row), once
+    their counter is renewed (``viewer_cache`` calls this after renewing it): delete the
+    copy their pointer names (in this order: module docstring)."""
     try:
         copy_key = cache.get(_pointer_key(user_id))
         if copy_key is not None:
             cache.delete(copy_key)
     except Exception:  # the cache's outage: the copy ends with COPY_SECONDS, or the counter
         logger.warning("Could not drop a feed's kept version", exc_info=True)
+
+
+viewer_cache.after_person_changed.append(feed_changed)
 
 
 def remembered(token: str, fingerprint: str):
@@ -128,15 +135,3 @@ def _person_changed(sender, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     transaction.on_commit(feeds_changed)
-
-
-@receiver([post_save, post_delete], sender=Signup)
-def _signup_changed(sender, instance, **kwargs):
-    volunteer_id = instance.volunteer_id
-    transaction.on_commit(lambda: feed_changed(volunteer_id))
-
-
-@receiver([post_save, post_delete], sender=Rsvp)
-def _rsvp_changed(sender, instance, **kwargs):
-    user_id = instance.user_id
-    transaction.on_commit(lambda: feed_changed(user_id))

@@ -14,8 +14,8 @@ session out).
 The entry is dropped by every change to what it holds (``receivers`` below): the person's
 row, a role granted or taken back, a membership, an e-mail address, an invitation to one of
 their addresses, a sign-up or RSVP of theirs. A role taken back counts from the next
-request. Dropping happens twice: at once, and after the commit, together with a new value
-for the person's counter (``viewer-version:<user id>``; one write for both). A page request
+request. The entry is dropped after the commit, together with a new value for the person's
+counter (``viewer-version:<user id>``; one write for both). A page request
 that found no entry reads the counter before the rows and again after keeping its entry,
 and drops it if the counter moved, so a change committed while it read is never hidden (the
 same protocol as ``events.feed_versions``). A form post that found none reads the rows and
@@ -51,15 +51,16 @@ def _copy_key(user_id) -> str:
     return f"viewer:2:{int(user_id)}"  # the format of the entry, then whose
 
 
-def _version_key(user_id) -> str:
+def version_key(user_id) -> str:
+    """The person's own counter: renewed after the commit of any change to them."""
     return f"viewer-version:{int(user_id)}"
 
 
-def _drop(user_id) -> None:
-    try:
-        cache.delete(_copy_key(user_id))
-    except Exception:  # the cache's outage: the entry ends with VIEWER_SECONDS
-        logger.warning("Could not drop the kept viewer %s", user_id, exc_info=True)
+_version_key = version_key
+
+# Called with the user id after the commit of a change to the person, once their counter is
+# renewed (events.feed_versions drops their feed's kept ETag).
+after_person_changed: list = []
 
 
 def _after_commit(user_id) -> None:
@@ -69,14 +70,15 @@ def _after_commit(user_id) -> None:
                         _copy_key(user_id): None}, timeout=None)
     except Exception:  # the cache's outage: the entry ends with VIEWER_SECONDS
         logger.warning("Could not mark the viewer %s as changed", user_id, exc_info=True)
+    for hook in after_person_changed:
+        hook(user_id)
 
 
 def viewer_changed(user_id) -> None:
-    """What ``user_id``'s entry holds changed (or is about to commit): drop it now, and
-    again after the commit (module docstring)."""
+    """What ``user_id``'s entry holds changed: drop it after the commit (module
+    docstring); until then the entry is what is committed."""
     if user_id is None:
         return
-    _drop(user_id)
     transaction.on_commit(lambda: _after_commit(user_id))
 
 
