@@ -331,16 +331,16 @@ def personal_feed(request, token: str):
         if response is not None:
             return calendar_response(request, etag=entry[2], ics=b"", filename="my-shifts.ics",
                                      secret_url=True, last_modified=entry[3])
-    own = (feed_versions.own_version(entry[0])
-           if entry is not None and version is not None else None)
+    # The owner an earlier poll found: their own counter is read before the rows.
+    known = entry[0] if entry is not None and version is not None else None
+    own = feed_versions.own_version(known) if known is not None else None
     user = _feed_owner(token)
     etag = _version_etag("personal", user.pk, user.language, user.signups_version,
                          user.rsvps_version)
     last_modified = _latest(_newest(user.signups_version), _newest(user.rsvps_version))
-    if own is not None and entry[0] != user.pk:
-        own = None  # kept for another token's owner: unknown whose counter to trust
-    feed_versions.remember(token, fingerprint, user_id=user.pk, version=version, own=own,
-                           etag=etag, last_modified=last_modified)
+    feed_versions.remember(token, fingerprint, user_id=user.pk, version=version,
+                           own=own if known == user.pk else None, etag=etag,
+                           last_modified=last_modified)
 
     def write() -> bytes:
         # Shifts with their sign-up's fields, and each event once: a row per shift, not four

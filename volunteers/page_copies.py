@@ -154,7 +154,8 @@ def event_page_key(request, event_id: int) -> str | None:
     or an RSVP at (their times decide the overlap rule), and the person as
     ``viewer_cache`` keeps them (``_viewer_generation``: a new one after any change to their
     row, roles, teams, addresses, sign-ups anywhere, trainings attended). None when the
-    person was not kept (the cache was down): no copy then. One cache read."""
+    person was not kept (the cache down, or ``VIEWER_CACHE`` off): no copy then. One cache
+    read."""
     user = request.user
     generation = getattr(user, "_viewer_generation", None)
     if generation is None:

@@ -55,9 +55,6 @@ def version_key(user_id) -> str:
     """The person's own counter: renewed after the commit of any change to them."""
     return f"viewer-version:{int(user_id)}"
 
-
-_version_key = version_key
-
 # Called with the user id after the commit of a change to the person, once their counter is
 # renewed (events.feed_versions drops their feed's kept ETag).
 after_person_changed: list = []
@@ -66,7 +63,7 @@ after_person_changed: list = []
 def _after_commit(user_id) -> None:
     # The counter renewed and the entry dropped in one round trip: an entry of None is none.
     try:
-        cache.set_many({_version_key(user_id): secrets.randbits(62),
+        cache.set_many({version_key(user_id): secrets.randbits(62),
                         _copy_key(user_id): None}, timeout=None)
     except Exception:  # the cache's outage: the entry ends with VIEWER_SECONDS
         logger.warning("Could not mark the viewer %s as changed", user_id, exc_info=True)
@@ -98,7 +95,7 @@ def _load(request, user_id, version):
     my_event_ids(user)
     try:
         cache.set(_copy_key(user_id), user, VIEWER_SECONDS)
-        if _versions(_version_key(user_id))[0] != version:
+        if _versions(version_key(user_id))[0] != version:
             cache.delete(_copy_key(user_id))
     except Exception:
         logger.warning("Could not keep the viewer %s", user_id, exc_info=True)
@@ -114,10 +111,8 @@ def get_user(request):
             or not settings.VIEWER_CACHE):
         return auth.get_user(request)
     try:
-        found = cache.get_many([_copy_key(user_id), _version_key(user_id)])
-    except (TypeError, ValueError):  # not a user id this cache keeps
-        return auth.get_user(request)
-    except Exception:  # the cache's outage: the rows, as without it
+        found = cache.get_many([_copy_key(user_id), version_key(user_id)])
+    except Exception:  # the cache's outage, or not a user id it keeps: the rows
         return auth.get_user(request)
     user = found.get(_copy_key(user_id))
     if user is None:
@@ -125,7 +120,7 @@ def get_user(request):
             # A form post (a sign-up in a rush) reads only what it needs, as without the
             # cache: the entry is built by the next page the person opens.
             return auth.get_user(request)
-        return _load(request, user_id, found.get(_version_key(user_id), 1))
+        return _load(request, user_id, found.get(version_key(user_id), 1))
     session_hash = session.get(HASH_SESSION_KEY)
     if not (session_hash
             and constant_time_compare(session_hash, user.get_session_auth_hash())):

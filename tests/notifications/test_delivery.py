@@ -224,7 +224,8 @@ def test_permanent_smtp_refusal_fails_for_organizers(shift, volunteer, send_due,
     assert "550" in message.last_error
 
 
-def test_unreachable_smtp_server_is_temporary(shift, volunteer, send_due, settings):
+def mail_server_unreachable(settings) -> None:
+    """Point the SMTP backend at a loopback port nothing listens on."""
     import socket
 
     closed = socket.socket()
@@ -234,6 +235,10 @@ def test_unreachable_smtp_server_is_temporary(shift, volunteer, send_due, settin
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
+def test_unreachable_smtp_server_is_temporary(shift, volunteer, send_due, settings):
+    mail_server_unreachable(settings)
     signup_create(shift=shift, volunteer=volunteer, by=volunteer)
 
     send_due()
@@ -641,15 +646,7 @@ def test_a_refused_message_does_not_stop_the_rest_of_its_batch(shift, send_due, 
 def test_unreachable_server_releases_the_rest_of_the_batch_for_the_next_run(
     shift, send_due, settings
 ):
-    import socket
-
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    mail_server_unreachable(settings)
     confirmations_for(shift, 3)
 
     assert send_due() == 3

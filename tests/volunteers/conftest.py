@@ -1,6 +1,8 @@
 import datetime
+from contextlib import contextmanager
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from events.models import Event, EventKind, Rsvp
@@ -75,3 +77,46 @@ def people():
         "organizer": organizer(),
         "treasurer": treasurer(),
     }
+
+
+# --- What is kept in Redis: the page copies and the person (test_page_copies, test_viewer_cache)
+
+
+@pytest.fixture
+def production_cache(settings, spare_redis):
+    """The production cache on a redis-server of the test's own, with the person kept
+    (volunteers.viewer_cache) as in production."""
+    from config.cache import redis_cache
+
+    settings.CACHES = {"default": redis_cache(spare_redis.url, retry_after=0.2)}
+    settings.VIEWER_CACHE = True
+    from django.core.cache import cache
+
+    cache.clear()
+    return spare_redis
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a change's after-commit work (the version bumps) as a real commit would. The
+    test's transaction never commits, and events.receivers adds a change to the after-commit
+    work already pending, so what is pending is first run and forgotten, as if committed."""
+
+    @contextmanager
+    def committed():
+        pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
+        for _savepoints, callback, _robust in pending:
+            callback()
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        connection.run_on_commit[:] = []
+
+    return committed
+
+
+def log_in(client, person, commit) -> None:
+    """Log in, and run what the login leaves for after its commit (its last_login stamp
+    drops the person's kept entry), so that only the change a test makes follows."""
+    client.force_login(person)
+    with commit():
+        pass

@@ -6,7 +6,6 @@ request. Copies are per person: nobody is ever served another person's page."""
 
 import datetime
 import re
-from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -14,43 +13,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.cache import redis_cache
 from tests.factories import TeamMembershipFactory, UserFactory
 from volunteers.models import Signup
 from volunteers.services.signups import signup_cancel, signup_create
 from volunteers.services.teams import team_invite, team_member_add
 
-from .conftest import make_shift
+from .conftest import log_in, make_shift
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def production_cache(settings, spare_redis):
-    settings.CACHES = {"default": redis_cache(spare_redis.url, retry_after=0.2)}
-    settings.VIEWER_CACHE = True
-    from django.core.cache import cache
-
-    cache.clear()
-    return spare_redis
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change's after-commit work (the version bumps) as a real commit would. The
-    test's transaction never commits, and events.receivers adds a change to the after-commit
-    work already pending, so what is pending is first run and forgotten, as if committed."""
-
-    @contextmanager
-    def committed():
-        pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
-        for _savepoints, callback, _robust in pending:
-            callback()
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        connection.run_on_commit[:] = []
-
-    return committed
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_cache")]
 
 
 def without_tokens(body: bytes) -> str:
@@ -282,14 +252,6 @@ def test_team_page_copy_carries_each_requests_own_csrf_token(people):
 
 def event_url(shift) -> str:
     return reverse("event_detail", args=[shift.event_id])
-
-
-def log_in(client, person, commit) -> None:
-    """Log in, and run what the login leaves for after its commit (its last_login stamp
-    drops the person's kept entry), so that only the change a test makes follows."""
-    client.force_login(person)
-    with commit():
-        pass
 
 
 def test_event_page_second_visit_is_the_same_page_without_a_query_beyond_the_session(

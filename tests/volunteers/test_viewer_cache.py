@@ -5,53 +5,20 @@ the very next request: a role taken back, a password changed elsewhere, an accou
 an invitation to the person's address. A change committed while a request was building the
 entry is never hidden; with Redis down every request reads the rows."""
 
-from contextlib import contextmanager
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.cache import redis_cache
 from tests.factories import UserFactory
 from volunteers import viewer_cache
 from volunteers.models import Role, RoleGrant
 from volunteers.services.teams import team_invite
 
-pytestmark = pytest.mark.django_db
+from .conftest import log_in
 
-
-@pytest.fixture(autouse=True)
-def production_cache(settings, spare_redis):
-    settings.CACHES = {"default": redis_cache(spare_redis.url, retry_after=0.2)}
-    settings.VIEWER_CACHE = True
-    from django.core.cache import cache
-
-    cache.clear()
-    return spare_redis
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run the after-commit work of what the block does, as a real commit would (what was
-    pending before is run first, as committed earlier)."""
-
-    @contextmanager
-    def committed():
-        pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
-        for _savepoints, callback, _robust in pending:
-            callback()
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        connection.run_on_commit[:] = []
-
-    return committed
-
-
-def log_in(client, person, commit) -> None:
-    client.force_login(person)
-    with commit():  # the login's own last_login stamp, committed
-        pass
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_cache")]
 
 
 def tables_read(client, url) -> set[str]:
