@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -311,15 +311,20 @@ def _lock_volunteer(volunteer_id: int) -> None:
     list(User.objects.select_for_update(no_key=True).filter(pk=volunteer_id).values_list("pk"))
 
 
+_SHIFT_READ = ("SELECT s.*, e.status AS event_status FROM events_shift s "
+               "JOIN events_event e ON e.id = s.event_id WHERE s.id = %s")
+_SHIFT_FOR_SHARE = _SHIFT_READ + " FOR SHARE OF s"
+
+
 def _lock_shift(shift: Shift, *, share: bool) -> Shift:
     """The shift's row, locked (``share``: ``FOR SHARE``, enough to join a waitlist: it keeps
     the confirmed count still), with the event ``shift`` carries, read again only if its
     status has changed meanwhile."""
     if share:
-        rows = list(Shift.objects.raw(  # the ORM locks FOR UPDATE variants only
-            "SELECT s.*, e.status AS event_status FROM events_shift s "
-            "JOIN events_event e ON e.id = s.event_id WHERE s.id = %s FOR SHARE OF s",
-            [shift.pk]))
+        # The ORM locks FOR UPDATE variants only. SQLite has no row locks (its transactions
+        # take the database's write lock up front: config.settings), so it reads the row.
+        sql = _SHIFT_FOR_SHARE if connection.vendor == "postgresql" else _SHIFT_READ
+        rows = list(Shift.objects.raw(sql, [shift.pk]))
         if not rows:
             raise Shift.DoesNotExist
         locked = rows[0]
