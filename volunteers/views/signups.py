@@ -6,7 +6,6 @@ are redirected back to the page they came from with a message."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from ..rules import is_organizer
 from ..selectors import (
     ACTIVE,
     shift_for_partial,
+    shift_for_signup,
     signups_by_shift,
     with_crew,
     with_waitlist_position,
@@ -109,10 +109,9 @@ def signed_up_notice(signup: Signup) -> str:
 def shift_signup(request, pk: int):
     """Sign the logged-in volunteer up for a shift, or onto its waitlist when it is full (the
     confirmed count read here lets a waitlist join take the lighter lock: see signup_create)."""
-    confirmed = (Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.CONFIRMED)
-                 .order_by().values("shift").annotate(n=Count("*")).values("n"))
-    shift = get_object_or_404(Shift.objects.select_related("event")
-                              .annotate(confirmed_count=Subquery(confirmed)), pk=pk)
+    shift = shift_for_signup(pk)
+    if shift is None:
+        raise Http404
     try:
         signup = signup_create(shift=shift, volunteer=request.user, by=request.user)
     except SignupError as error:
