@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from volunteers import outbox
+from volunteers.access import event_pages_changed, public_pages_changed
 from volunteers.models import Signup, SignupChange, User
 
 from . import recurrence
+from .feed_versions import feeds_changed
 from .models import Event, EventKind, EventSeries, Rsvp, Shift, ShiftRole
 
 
@@ -416,11 +418,23 @@ def series_create(
 
 
 @transaction.atomic
+@transaction.atomic
 def series_publish(*, series: EventSeries, by: User | None) -> int:
-    """Publish every draft occurrence of a series; returns how many."""
-    return series.occurrences.filter(status=Event.Status.DRAFT).update(
+    """Publish every draft occurrence of a series; returns how many. One UPDATE, which sends
+    no signals: the cached public pages, the events' own pages and the public feed are told
+    here, after the commit, as a saved event would tell them (events.receivers,
+    events.feed_versions)."""
+    drafts = series.occurrences.filter(status=Event.Status.DRAFT)
+    event_ids = list(drafts.values_list("pk", flat=True))
+    count = drafts.filter(pk__in=event_ids).update(
         status=Event.Status.PUBLISHED, updated_at=timezone.now()
     )
+    if count:
+        transaction.on_commit(public_pages_changed)
+        transaction.on_commit(feeds_changed)
+        for event_id in event_ids:
+            transaction.on_commit(lambda event_id=event_id: event_pages_changed(event_id))
+    return count
 
 
 def rsvp_refusal(event: Event) -> str | None:

@@ -95,3 +95,32 @@ def test_an_event_change_refreshes_the_event_list(client):
     event.save()
 
     assert "Bucket drive at Blackstone" in client.get(url).content.decode()
+
+
+def test_publishing_a_series_shows_its_events_on_the_cached_pages_and_feed(client):
+    """Publishing is one UPDATE (no signals): it still makes the event list, the drafts'
+    own pages and the public feed fresh at once, not when their minute runs out."""
+    import datetime
+
+    from django.utils import timezone
+
+    from events import services
+    from events.models import EventSeries
+
+    services.series_create(
+        by=None, rrule="FREQ=MONTHLY;COUNT=2",
+        first_start=timezone.now() + datetime.timedelta(days=10),
+        duration=datetime.timedelta(hours=2), kind=EventKind.MEETING,
+        title="Zero Tolerance Quarterly Meeting", venue_name="Martinez")
+    series = EventSeries.objects.get()
+    first = series.occurrences.order_by("starts_at").first()
+    list_url, feed_url = reverse("event_list"), reverse("calendar_public_feed")
+    before = [client.get(url).content.decode() for url in (list_url, feed_url)]
+
+    assert services.series_publish(series=series, by=None) == 2
+
+    after = [client.get(url).content.decode() for url in (list_url, feed_url)]
+    assert all("Zero Tolerance Quarterly Meeting" not in page for page in before)
+    assert after[0].count("Zero Tolerance Quarterly Meeting") == 2
+    assert after[1].count("SUMMARY:Zero Tolerance Quarterly Meeting") == 2
+    assert client.get(reverse("event_detail", args=[first.pk])).status_code == 200
