@@ -7,8 +7,9 @@ shifts x 10 places (20 per shift, so half end on a waitlist).
 Needs a migrated database (DATABASE_URL) and gunicorn already serving it on ``--port``
 (bench/run.py starts both). The drive, its shifts, the volunteers (adults, verified emails)
 and their sessions (as bench/seed.py's ``session_for`` makes them) are written straight to the
-database in bulk, and into the session cache as a login writes them (production keeps sessions
-in ``cached_db``: a logged-in volunteer's session is read from Redis, not PostgreSQL). The client is one asyncio thread speaking raw HTTP/1.1, one connection per
+database in bulk, and into the session cache as a login writes them (production keeps
+sessions in ``cached_db``: a logged-in volunteer's session is read from Redis, not
+PostgreSQL). The client is one asyncio thread speaking raw HTTP/1.1, one connection per
 volunteer, all opened at once, so that it takes as little of the machine's CPU as it can.
 Afterwards the database is asked what happened: shifts with more confirmed volunteers than
 places (overbooked) and sign-up rows beyond one per person and shift (duplicates).
