@@ -10,7 +10,8 @@ shifts, N volunteers with verified addresses, one confirmed sign-up each, and th
 1. an aiosmtpd server on loopback (in this process) counts what it receives by Message-ID;
 2. plain smtplib, in a process of its own, sends N copies of one rendered reminder (each with
    its own Message-ID) over one connection: ``smtplib_rate``;
-3. ``celery worker --concurrency 2`` and ``celery beat`` start with the caller's settings
+3. ``celery worker --concurrency 2`` (``--concurrency N`` for another) and ``celery beat``
+   start with the caller's settings
    module (production by default) and EMAIL_URL pointing at the server; nothing else calls
    the dispatcher: it runs as production runs it (when a worker starts, every minute from
    beat, and whenever a worker finishes a full batch). ``first_after_s`` is the time from
@@ -299,7 +300,7 @@ def stop(process: subprocess.Popen | None) -> None:
 
 
 def rally_run(inbox: Inbox, ids: list[int], *, timeout: float, workdir: Path,
-              log_path: Path) -> dict:
+              log_path: Path, concurrency: int) -> dict:
     import redis
     from django.conf import settings
     from django.db import connection
@@ -328,14 +329,14 @@ def rally_run(inbox: Inbox, ids: list[int], *, timeout: float, workdir: Path,
     began = time.monotonic()  # the reminders are due from here on
     try:
         worker = start_celery(
-            ["worker", "--concurrency", "2", "-Q", queue, "--without-gossip",
+            ["worker", "--concurrency", str(concurrency), "-Q", queue, "--without-gossip",
              "--without-mingle", "--loglevel", "INFO", "-n", f"bench-{secrets.token_hex(3)}@%h"],
             env, log_path, b"ready.")
         beat = start_celery(
             ["beat", "--loglevel", "INFO", "-s", str(workdir / "celerybeat-schedule")],
             env, log_path, b"beat: Starting")
         cpu_before = cpu_seconds(worker.pid)
-        log("worker (concurrency 2) and beat started")
+        log(f"worker (concurrency {concurrency}) and beat started")
         done_at = None
         while time.monotonic() - began < timeout:
             left = rows.exclude(status=Message.Status.SENT).count()
@@ -378,6 +379,8 @@ def main() -> None:
     parser.add_argument("--parse", action="store_true",
                         help="the SMTP server parses each message (as the tests' inbox does)")
     parser.add_argument("--log", help="keep the worker's and beat's log in this file")
+    parser.add_argument("--concurrency", type=int, default=2,
+                        help="the worker's --concurrency (child processes)")
     parser.add_argument("--smtplib-client", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--message", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -397,7 +400,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="rally-reminders-") as workdir:
             log_path = Path(args.log) if args.log else Path(workdir) / "celery.log"
             result = rally_run(inbox, ids, timeout=args.timeout, workdir=Path(workdir),
-                               log_path=log_path)
+                               log_path=log_path, concurrency=args.concurrency)
     finally:
         inbox.stop()
     result = {"smtplib_rate": round(baseline, 1), **result}

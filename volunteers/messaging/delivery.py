@@ -33,7 +33,8 @@ from django.utils import timezone
 
 from ..models import Message
 from .broker import batches_waiting, publish_dispatch, publish_sends, wake_up_clear
-from .render import MessageFailed, MessageSkipped, load_batch, message_email
+from .mime import envelope, message_bytes
+from .render import MessageFailed, MessageSkipped, load_batch, message_email, one_batch
 
 logger = logging.getLogger(__name__)
 
@@ -200,12 +201,15 @@ def _no_context():
 
 class _Session:
     """One connection to the mail server for a batch, opened when the first message needs it
-    and again after a failed message (the server may have closed it)."""
+    and again after a failed message (the server may have closed it). Over Django's SMTP
+    backend each message's envelope and bytes are written in one pass (``mime``)."""
 
     def __init__(self):
         from django.core.mail import get_connection
+        from django.core.mail.backends.smtp import EmailBackend
 
         self.connection = get_connection()
+        self.smtp = type(self.connection) is EmailBackend
         self.open = False
 
     def send(self, email) -> None:
@@ -215,7 +219,11 @@ class _Session:
             except Exception as error:
                 raise _Unreachable(error) from error
             self.open = True
-        self.connection.send_messages([email])
+        if not self.smtp:
+            self.connection.send_messages([email])
+        elif email.recipients():  # what the backend's send_messages does, minus its MIME tree
+            sender, recipients = envelope(email)
+            self.connection.connection.sendmail(sender, recipients, message_bytes(email))
 
     def close(self) -> None:
         if self.open:
@@ -241,15 +249,16 @@ def messages_send(*, message_ids: list[int], now: datetime.datetime | None = Non
     rendered from the database as it is now (a rule saying it is no longer wanted marks it
     SKIPPED; an error that retrying cannot fix marks it FAILED), claimed on its own (PENDING
     to IN_FLIGHT, only if nobody moved it on since it was read), sent, and marked SENT in the
-    commit that claims the next one, so at most one row of a batch is ever IN_FLIGHT. A
-    temporary failure puts the row back to PENDING with a later ``due_at``, a permanent one
-    marks it FAILED. No transaction is held while talking SMTP. If the server cannot be
-    reached, the rest of the batch is released for the next dispatcher run."""
+    commit that claims the next one, so at most one row of a batch is ever IN_FLIGHT. What
+    many rows share is rendered once per batch (``render.one_batch``). A temporary failure
+    puts the row back to PENDING with a later ``due_at``, a permanent one marks it FAILED.
+    No transaction is held while talking SMTP. If the server cannot be reached, the rest of
+    the batch is released for the next dispatcher run."""
     started = now or timezone.now()
     outcomes = dict.fromkeys(message_ids, "gone")
     session = _Session()
     accepted = None  # the message the server accepted last, not yet marked SENT
-    with _commits_not_waiting_for_the_disk():
+    with _commits_not_waiting_for_the_disk(), one_batch():
         try:
             rows = load_batch(message_ids)
             for index, message in enumerate(rows):

@@ -1,12 +1,15 @@
 """Turn one outbox row into an e-mail, from the database as it is at send time: addresses,
 names, times and places are read now, never carried in task arguments."""
 
+import contextlib
 import datetime
 import re
+from contextvars import ContextVar
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import models
 from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -43,11 +46,88 @@ def has_verified_email(user: User) -> bool:
     ).exists()
 
 
-def site_link(name: str, **kwargs) -> str:
+def site_link(name: str) -> str:
+    return _kept(("site_link", name, translation.get_language()), lambda: _site_link(name))
+
+
+def _site_link(name: str) -> str:
     try:
-        return settings.SITE_URL + reverse(name, kwargs=kwargs or None)
+        return settings.SITE_URL + reverse(name)
     except NoReverseMatch:
         return settings.SITE_URL + "/"
+
+
+# --- What many messages of a batch share, rendered once per batch ----------------------
+
+_batch: ContextVar[dict | None] = ContextVar("messaging_batch", default=None)
+
+
+@contextlib.contextmanager
+def one_batch():
+    """While a batch is sent (``delivery.messages_send``): what is the same for many of its
+    messages (the shift block for each shift and language, the site's links) is made once and
+    kept until the batch ends, a fraction of a second. Its rows and what they point to are
+    read together when it starts (``load_batch``), so within it an id stands for the same
+    values; the next batch reads them again."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _kept(key: tuple, make):
+    kept = _batch.get()
+    if kept is None:
+        return make()
+    try:
+        return kept[key]
+    except KeyError:
+        kept[key] = made = make()
+        return made
+    except TypeError:  # a value that cannot be a key (a list): not kept
+        return make()
+
+
+def _key(value):
+    if isinstance(value, models.Model):
+        return (type(value), value.pk)
+    if isinstance(value, dict):
+        return tuple((name, _key(item)) for name, item in value.items())
+    return value
+
+
+class KeptBlock:
+    """A partial the email templates include as ``{% include shift_block.html %}`` (Django's
+    include takes any object with ``render(context)``): rendered in the including template's
+    context, so exactly as ``{% include "emails/_shift.html" %}`` would; within a batch, once
+    for each value of what it reads (``reads``, every variable of the template) in each
+    language, time zone and escaping, then kept for the batch's other messages about the same
+    shift (tests/notifications/test_email_batches.py)."""
+
+    def __init__(self, name: str, *, reads: tuple[str, ...]):
+        self.name = name
+        self.reads = reads
+
+    def render(self, context) -> str:
+        template = context.template.engine.get_template(self.name)
+        key = (self.name, context.autoescape, translation.get_language(),
+               timezone.get_current_timezone_name(),
+               *(_key(context.get(name)) for name in self.reads))
+        return _kept(key, lambda: template.render(context))
+
+
+class ShiftBlock:
+    """``shift_block.html`` and ``shift_block.txt``: emails/_shift.html and .txt, the shift's
+    what, when, where and whom to call, the same for every volunteer on it."""
+
+    reads = ("shift", "event", "place", "map_url", "geo_uri", "contact", "COALITION",
+             "event_url")
+    html = KeptBlock("emails/_shift.html", reads=reads)
+    txt = KeptBlock("emails/_shift.txt", reads=reads)
+
+
+SHIFT_BLOCK = ShiftBlock()
 
 
 # What the templates, rules and invites of every kind read through a Message, joined once per
@@ -106,6 +186,7 @@ def message_context(message: Message) -> dict:
         "HOTLINE": settings.HOTLINE,
         "profile_url": site_link("profile"),
         "my_shifts_url": site_link("my_shifts"),
+        "shift_block": SHIFT_BLOCK,
     }
     signup = message.signup
     event = signup.shift.event if signup is not None else message.event
@@ -119,8 +200,9 @@ def message_context(message: Message) -> dict:
             "geo_uri": geo_uri(place),
         })
     if event is not None:
-        context.update({"event": event, "event_url": event_url(event),
-                        "contact": event.contact})
+        context.update({"event": event, "contact": event.contact,
+                        "event_url": _kept(("event_url", event.pk, translation.get_language()),
+                                           lambda: event_url(event))})
     context.update(RULES[message.kind].context(message))
     return context
 
