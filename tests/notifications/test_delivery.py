@@ -510,6 +510,13 @@ MESSAGE_KINDS = [kind for kind in Kind.values
                  if not RULES[kind].account and RULES[kind].email is None]
 
 
+def queue_kind(kind: str, language: str, shift, volunteer) -> None:
+    """What ``SCENARIOS[kind]`` queues, for a volunteer who reads ``language``."""
+    volunteer.language = language
+    volunteer.save()
+    SCENARIOS[kind](shift, volunteer)
+
+
 def test_every_kind_has_a_scenario():
     assert set(Kind.values) == set(RULES)
     assert set(SCENARIOS) == set(MESSAGE_KINDS)
@@ -520,9 +527,7 @@ def test_every_kind_has_a_scenario():
 def test_each_kind_renders_text_html_and_the_invite_its_rule_names(
     kind, language, shift, volunteer, send_due
 ):
-    volunteer.language = language
-    volunteer.save()
-    SCENARIOS[kind](shift, volunteer)
+    queue_kind(kind, language, shift, volunteer)
 
     send_due()
 

@@ -15,7 +15,7 @@ from django.test.signals import template_rendered
 from django.utils import timezone, translation
 
 from tests.factories import UserFactory
-from tests.notifications.test_delivery import MESSAGE_KINDS, SCENARIOS
+from tests.notifications.test_delivery import MESSAGE_KINDS, queue_kind
 from volunteers.messaging import delivery, render
 from volunteers.messaging.kinds import Kind
 from volunteers.models import Message, Signup
@@ -66,9 +66,7 @@ def renders():
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_batch_renders_every_kind_as_each_message_on_its_own(kind, language, shift, volunteer):
-    volunteer.language = language
-    volunteer.save()
-    SCENARIOS[kind](shift, volunteer)
+    queue_kind(kind, language, shift, volunteer)
     ids = list(Message.objects.values_list("pk", flat=True))
     now = timezone.now()
 

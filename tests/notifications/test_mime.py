@@ -10,7 +10,7 @@ import pytest
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
-from tests.notifications.test_delivery import MESSAGE_KINDS, SCENARIOS
+from tests.notifications.test_delivery import MESSAGE_KINDS, queue_kind
 from volunteers.messaging import mime, render
 from volunteers.models import Message
 
@@ -35,9 +35,7 @@ def djangos(email) -> bytes:
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_every_kind_is_written_as_django_writes_it(kind, language, shift, volunteer):
-    volunteer.language = language
-    volunteer.save()
-    SCENARIOS[kind](shift, volunteer)
+    queue_kind(kind, language, shift, volunteer)
     emails = []
     for message in render.load_batch(list(Message.objects.values_list("pk", flat=True))):
         try:
