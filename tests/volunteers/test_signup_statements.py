@@ -145,3 +145,26 @@ def test_insert_rows_refuses_a_group_mixing_chosen_and_database_ids(volunteer):
         insert_rows((rows, False))
 
     assert not Signup.objects.exists()
+
+
+def test_signing_up_for_a_shift_that_does_not_exist_is_a_404(client, volunteer):
+    client.force_login(volunteer)
+
+    response = client.post(reverse("shift_signup", args=[987654]))
+
+    assert response.status_code == 404
+    assert not Signup.objects.exists() and not Message.objects.exists()
+
+
+def test_the_sign_up_view_reads_the_shift_its_count_and_its_event(volunteer):
+    from volunteers.selectors import shift_for_signup
+
+    shift = make_shift(capacity=3)
+    Signup.objects.create(shift=shift, volunteer=UserFactory(), status="confirmed")
+    Signup.objects.create(shift=shift, volunteer=UserFactory(), status="waitlisted")
+
+    read = shift_for_signup(shift.pk)
+
+    assert (read.pk, read.capacity, read.confirmed_count) == (shift.pk, 3, 1)
+    assert (read.event.pk, read.event.title) == (shift.event_id, shift.event.title)
+    assert shift_for_signup(987654) is None
