@@ -151,7 +151,7 @@ def make_due_reminders(count: int, *, per_shift: int = 100) -> list[int]:
     import datetime
 
     from allauth.account.models import EmailAddress
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from events.models import Event, EventKind, Shift, ShiftRole
@@ -203,6 +203,12 @@ def make_due_reminders(count: int, *, per_shift: int = 100) -> list[int]:
     if earliest is not None:
         due = min(due, earliest - datetime.timedelta(seconds=1))
     rows.update(due_at=due)
+    if connection.vendor == "postgresql":
+        # Thousands of rows just written in bulk: the planner's statistics, as autovacuum
+        # would bring them up to date in a database that grew at a coalition's pace (stale,
+        # they lead it to scan every address for each batch's verified-address check).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return list(rows.values_list("pk", flat=True))
 
 
