@@ -5,6 +5,7 @@ message written for the organizer or volunteer; views show it at ``error.field``
 
 import datetime
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -418,7 +419,6 @@ def series_create(
 
 
 @transaction.atomic
-@transaction.atomic
 def series_publish(*, series: EventSeries, by: User | None) -> int:
     """Publish every draft occurrence of a series; returns how many. One UPDATE, which sends
     no signals: the cached public pages, the events' own pages and the public feed are told
@@ -433,7 +433,7 @@ def series_publish(*, series: EventSeries, by: User | None) -> int:
         transaction.on_commit(public_pages_changed)
         transaction.on_commit(feeds_changed)
         for event_id in event_ids:
-            transaction.on_commit(lambda event_id=event_id: event_pages_changed(event_id))
+            transaction.on_commit(partial(event_pages_changed, event_id))
     return count
 
 
