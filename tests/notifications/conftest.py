@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test.signals import template_rendered
 from django.utils import timezone
 
 from tests.factories import EventFactory, ShiftFactory, UserFactory, organizer
@@ -38,3 +39,16 @@ def shift(event):
 @pytest.fixture
 def volunteer(db):
     return UserFactory(display_name="Ana Gómez")
+
+
+@pytest.fixture
+def renders():
+    """The names of the templates rendered while the test runs, in order."""
+    names = []
+
+    def note(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(note)
+    yield names
+    template_rendered.disconnect(note)

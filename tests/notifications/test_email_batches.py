@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.template import Context, engines
-from django.test.signals import template_rendered
 from django.utils import timezone, translation
 
 from tests.factories import UserFactory
@@ -48,19 +47,6 @@ def each_on_its_own(ids, *, now) -> dict:
 def in_one_batch(ids, *, now) -> dict:
     with render.one_batch():
         return {message.pk: what_is_sent(message, now=now) for message in render.load_batch(ids)}
-
-
-@pytest.fixture
-def renders():
-    """The names of the templates rendered while the test runs, in order."""
-    names = []
-
-    def note(sender, template, context, **kwargs):
-        names.append(template.name)
-
-    template_rendered.connect(note)
-    yield names
-    template_rendered.disconnect(note)
 
 
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)

@@ -3,6 +3,7 @@ names, times and places are read now, never carried in task arguments."""
 
 import contextlib
 import datetime
+import decimal
 import re
 from contextvars import ContextVar
 
@@ -25,6 +26,7 @@ from events.calendar import (
 )
 
 from ..models import Message, User
+from . import kept
 from .kinds import RULES, reason_not_to_send
 
 
@@ -218,6 +220,40 @@ def render_plain_text(name: str, context: dict) -> str:
     return template.render(Context(context, autoescape=False))
 
 
+def render_part(name: str, context: dict, *, html: bool) -> str:
+    """A part of a message (``render_plain_text``, or HTML escaped as ``render_to_string``
+    escapes it). Within a batch, the template is rendered once for each value of everything
+    it reads, and each recipient's copy filled in with their name (``kept``)."""
+    plan = kept.plan(name) if _batch.get() is not None else None
+    values = plan.personal(context) if plan is not None else None
+    if values is None:
+        return render_to_string(name, context) if html else render_plain_text(name, context)
+    try:
+        key = ("part", name, html, translation.get_language(),
+               timezone.get_current_timezone_name(), plan.key(context, kept_key))
+        hash(key)
+    except TypeError:  # a value that cannot be a key (a list): rendered for this message
+        key = None
+    if key is None:
+        text = plan.render(context, autoescape=html)
+    else:
+        text = _kept(key, lambda: plan.render(context, autoescape=html))
+    return kept.fill(text, values)
+
+
+def kept_key(value):
+    """A value as part of a key: a row by its id (the batch read it once), a number with its
+    exact form (Decimal("5.0") and Decimal("5.00") print differently), anything else with its
+    type (True and 1 print differently)."""
+    if isinstance(value, models.Model):
+        return (type(value), value.pk)
+    if isinstance(value, dict):
+        return tuple((name, kept_key(item)) for name, item in value.items())
+    if isinstance(value, (decimal.Decimal, float)):
+        return (type(value), repr(value))
+    return (type(value), value)
+
+
 def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlternatives:
     """Render ``message`` in the recipient's language and the coalition's time zone.
 
@@ -245,9 +281,9 @@ def message_email(message: Message, *, now: datetime.datetime) -> EmailMultiAlte
     name = message.kind
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         context = message_context(message)
-        subject = _one_line(render_plain_text(f"emails/{name}_subject.txt", context))
-        text = render_plain_text(f"emails/{name}.txt", context)
-        html = render_to_string(f"emails/{name}.html", context)
+        subject = _one_line(render_part(f"emails/{name}_subject.txt", context, html=False))
+        text = render_part(f"emails/{name}.txt", context, html=False)
+        html = render_part(f"emails/{name}.html", context, html=True)
         invite = None
         if rule.invite and rule.calendar is not None:
             invite = calendar_bytes(rule.calendar(message, method=rule.invite, now=now))
