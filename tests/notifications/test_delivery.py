@@ -665,8 +665,9 @@ def test_unreachable_server_releases_the_rest_of_the_batch_for_the_next_run(
 
 
 def test_send_step_writes_once_per_message(shift, session_inbox):
-    """Two reads for the whole batch, then one statement per message (marking the previous
-    one SENT and claiming this one, in one commit), and the last SENT."""
+    """Three reads for the whole batch (the rows, their shift, the verified addresses), then
+    one statement per message (marking the previous one SENT and claiming this one, in one
+    commit), and the last SENT."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -680,8 +681,8 @@ def test_send_step_writes_once_per_message(shift, session_inbox):
     statements = [q["sql"] for q in queries.captured_queries
                   if not q["sql"].startswith(("SET ", "RESET "))]  # synchronous_commit
     if connection.vendor == "postgresql":
-        assert len(statements) == 2 + len(ids) + 1
-        assert [sql.split()[0] for sql in statements[2:]] == ["UPDATE"] + ["WITH"] * 5 + [
+        assert len(statements) == 3 + len(ids) + 1
+        assert [sql.split()[0] for sql in statements[3:]] == ["UPDATE"] + ["WITH"] * 5 + [
             "UPDATE"]
     assert len(session_inbox.received) == 6
 

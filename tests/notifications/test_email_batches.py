@@ -178,3 +178,31 @@ def test_batches_do_not_share_what_they_keep(shift, volunteer, renders):
 
     assert [name for name in renders if "_shift" in name] == [
         "emails/_shift.txt", "emails/_shift.html"] * 2
+
+
+def test_a_batch_is_read_in_as_many_queries_for_one_message_as_for_many(shift):
+    """The rows, their shifts (each once, with site, event and contact) and the verified
+    addresses: the same few queries whatever the batch's size, and rendering its
+    confirmations and reminders reads nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shift.capacity = shift.needed = 5
+    shift.save()
+    for _ in range(5):
+        person = UserFactory()
+        signup_create(shift=shift, volunteer=person, by=person)
+    ids = list(Message.objects.values_list("pk", flat=True))
+    assert len(ids) == 5 * 3
+    now = timezone.now()
+
+    with CaptureQueriesContext(connection) as one:
+        render.load_batch(ids[:1])
+    with CaptureQueriesContext(connection) as many:
+        rows = render.load_batch(ids)
+        with render.one_batch():
+            for row in rows:
+                render.message_email(row, now=now)
+
+    assert len(one.captured_queries) == len(many.captured_queries) == 3
+    assert len({id(row.signup.shift) for row in rows}) == 1

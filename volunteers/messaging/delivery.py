@@ -245,7 +245,7 @@ def messages_send(*, message_ids: list[int], now: datetime.datetime | None = Non
     """Send a batch of outbox rows over one SMTP session, each at most once unless a worker
     dies while the server is taking it. Returns what happened to each id.
 
-    One query reads the rows (``render.load_batch``). Each row still PENDING and due is then
+    Three queries read the rows (``render.load_batch``). Each row still PENDING and due is then
     rendered from the database as it is now (a rule saying it is no longer wanted marks it
     SKIPPED; an error that retrying cannot fix marks it FAILED), claimed on its own (PENDING
     to IN_FLIGHT, only if nobody moved it on since it was read), sent, and marked SENT in the

@@ -24,8 +24,9 @@ from events.calendar import (
     map_url,
     signup_invite,
 )
+from events.models import Event, Shift
 
-from ..models import Message, User
+from ..models import Message, OrganizerMessage, User
 from . import kept
 from .kinds import RULES, reason_not_to_send
 
@@ -132,39 +133,44 @@ class ShiftBlock:
 SHIFT_BLOCK = ShiftBlock()
 
 
-# What the templates, rules and invites of every kind read through a Message, joined once per
-# batch (LEFT OUTER on keys that are empty for the kinds that do not use them). A sign-up's
-# volunteer and its shift's event are the message's recipient and event: ``load_batch`` links
-# them instead of reading the same rows twice.
-RELATED = (
-    "recipient", "event", "event__contact", "signup", "signup__shift", "signup__shift__site",
-    "organizer_message", "organizer_message__shift", "organizer_message__author",
-)
-
-
 def load(message_id: int) -> Message | None:
-    """The row with everything a template or invite reads, in one query."""
+    """The row with everything a template or invite reads."""
     rows = load_batch([message_id])
     return rows[0] if rows else None
 
 
 def load_batch(message_ids: list[int]) -> list[Message]:
     """The rows (in the order the dispatcher claims them: due first) with everything their
-    templates and invites read, in one query, and whether each recipient's address is
-    verified, in a second one."""
-    rows = list(
-        Message.objects.select_related(*RELATED)
-        .filter(pk__in=message_ids)
-        .order_by("due_at", "pk")
-    )
+    templates, rules and invites read, in a constant number of queries whatever the batch's
+    size: the rows with their recipients and sign-ups; the shifts they are about, each once
+    with its site, event and contact (a batch is mostly many people on few shifts, so these
+    are not joined to every row); events without a shift, organizer messages, and whether
+    each recipient's address is verified. Within the batch, one shift or event is one
+    object, and a sign-up's volunteer is the message's recipient."""
+    rows = list(Message.objects.select_related("recipient", "signup")
+                .filter(pk__in=message_ids).order_by("due_at", "pk"))
+    notes = OrganizerMessage.objects.select_related("author").in_bulk(
+        {row.organizer_message_id for row in rows if row.organizer_message_id})
+    shifts = Shift.objects.select_related("site", "event", "event__contact").in_bulk(
+        {row.signup.shift_id for row in rows if row.signup is not None}
+        | {note.shift_id for note in notes.values() if note.shift_id})
+    events = {}
+    for shift in shifts.values():
+        shift.event = events.setdefault(shift.event_id, shift.event)
+    events.update(Event.objects.select_related("contact").in_bulk(
+        {row.event_id for row in rows if row.event_id} - events.keys()))
     for row in rows:
+        if row.event_id:
+            row.event = events[row.event_id]
         signup = row.signup
-        if signup is None:
-            continue
-        if signup.volunteer_id == row.recipient_id:
-            signup.volunteer = row.recipient
-        if signup.shift.event_id == row.event_id:
-            signup.shift.event = row.event
+        if signup is not None:
+            signup.shift = shifts[signup.shift_id]
+            if signup.volunteer_id == row.recipient_id:
+                signup.volunteer = row.recipient
+        if row.organizer_message_id:
+            row.organizer_message = note = notes[row.organizer_message_id]
+            if note.shift_id:
+                note.shift = shifts[note.shift_id]
     recipients = {row.recipient_id: row.recipient for row in rows if row.recipient_id}
     if recipients:
         verified = {
