@@ -94,8 +94,12 @@ def test_each_volunteer_on_a_shift_gets_their_own_name_from_one_render(shift, re
     assert "Second corner" in lee.subject and "Hello Lee," in lee.body
 
 
-def test_a_name_like_a_marker_is_printed_as_it_is(shift):
-    person = UserFactory(display_name="\ue000R0\ue001 \ue000E0\ue001")
+def test_text_like_a_marker_is_printed_as_it_is(shift):
+    """A name that is exactly this process's markers is printed as it is (each copy is filled
+    in one pass), and so is a shift title that looks like one."""
+    person = UserFactory(display_name=f"{kept.Slot('0')} {kept.Slot('0').__html__()}")
+    shift.title = "Corner \ue000R0\ue001"
+    shift.save()
     signup_create(shift=shift, volunteer=person, by=person)
     ids = list(Message.objects.values_list("pk", flat=True))
     now = timezone.now()

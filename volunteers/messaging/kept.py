@@ -21,6 +21,7 @@ email template is known and that each recipient's copy is the one rendered on it
 
 import functools
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from django.template import Context, Template, engines
@@ -188,7 +189,10 @@ def plan_for(template: Template) -> "Plan | None":
 
 # --- Markers for the recipient's printed values -----------------------------------------------
 
-_MARKER = re.compile("\ue000([RE])(\\d+)\ue001")
+# Private-use characters around a token of this process, so that no text a template prints
+# (a shift's title, a note) can pass for a marker.
+_TOKEN = secrets.token_hex(8)
+_MARKER = re.compile(f"\ue000{_TOKEN}([RE])(\\d+)\ue001")
 
 
 class Slot(str):
@@ -197,10 +201,10 @@ class Slot(str):
     printed there."""
 
     def __str__(self):
-        return "\ue000R" + str.__str__(self) + "\ue001"
+        return f"\ue000{_TOKEN}R{str.__str__(self)}\ue001"
 
     def __html__(self):
-        return "\ue000E" + str.__str__(self) + "\ue001"
+        return f"\ue000{_TOKEN}E{str.__str__(self)}\ue001"
 
 
 class StandIn:
