@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -22,6 +23,7 @@ from django.utils import timezone
 from events.models import Event, Rsvp, Shift
 from events.selectors import shifts_with_fill
 
+from . import rows as sql_rows
 from .models import Signup, Team, TeamMembership, User
 from .rules import captain_scope, captained_team_ids, is_organizer
 from .services.checkin import ZERO, signup_hours
@@ -128,17 +130,21 @@ def overlapping_signups(*, user, starts_at, ends_at) -> list[Signup]:
 def shift_for_signup(shift_pk: int) -> Shift | None:
     """The shift a volunteer presses "Sign up" on, carrying ``confirmed_count`` (the hint
     that lets a waitlist join take the lighter lock: ``signup_create``) and its event; None
-    when there is no such shift. Two short statements written out rather than one the ORM
-    compiles (a join and a subquery: 1.1 ms of Python per sign-up against 0.5 ms here)."""
-    shifts = list(Shift.objects.raw(
-        "SELECT s.*, (SELECT count(*) FROM volunteers_signup g WHERE g.shift_id = s.id "
-        "AND g.status = %s) AS confirmed_count FROM events_shift s WHERE s.id = %s",
-        [Signup.Status.CONFIRMED, shift_pk]))
-    if not shifts:
+    when there is no such shift. One statement written out and read by ``volunteers.rows`` (the ORM
+    compiling a join and a subquery cost 1.1 ms of Python per sign-up; two statements read
+    by ``raw()``, 0.85 ms)."""
+    sql = (f"SELECT {sql_rows.columns(Shift, 's')}, {sql_rows.columns(Event, 'e')}, "  # noqa: S608
+           "(SELECT count(*) FROM volunteers_signup g WHERE g.shift_id = s.id "
+           "AND g.status = %s) FROM events_shift s JOIN events_event e ON e.id = s.event_id "
+           "WHERE s.id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_rows.adapt([Signup.Status.CONFIRMED, shift_pk]))
+        row = cursor.fetchone()
+    if row is None:
         return None
-    shift = shifts[0]
-    shift.event = next(iter(Event.objects.raw("SELECT * FROM events_event WHERE id = %s",
-                                              [shift.event_id])))
+    shift, end = sql_rows.build(Shift, row)
+    shift.event, end = sql_rows.build(Event, row, end)
+    shift.confirmed_count = row[end]
     return shift
 
 

@@ -28,18 +28,23 @@ The entry holds the person's row as Django loads it, password hash included, lik
 sessions kept beside it: Redis is for the application's servers alone (README, Security).
 """
 
+import functools
 import logging
 import secrets
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Manager
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
+from . import rows as sql_rows
 from .access import _versions
 
 VIEWER_SECONDS = 60  # as long as a cached page: a drop lost to an outage lasts no longer
@@ -116,17 +121,47 @@ def get_user(request):
         return auth.get_user(request)
     user = found.get(_copy_key(user_id))
     if user is None:
-        if request.method not in ("GET", "HEAD"):
-            # A form post (a sign-up in a rush) reads only what it needs, as without the
-            # cache: the entry is built by the next page the person opens.
+        if request.method in ("GET", "HEAD"):
+            return _load(request, user_id, found.get(version_key(user_id), 1))
+        # A form post (a sign-up in a rush) reads only the person's row, as without the
+        # cache: the entry is built by the next page the person opens.
+        user = _row(user_id, backend_path)
+        if user is None:
             return auth.get_user(request)
-        return _load(request, user_id, found.get(version_key(user_id), 1))
     session_hash = session.get(HASH_SESSION_KEY)
     if not (session_hash
             and constant_time_compare(session_hash, user.get_session_auth_hash())):
         return auth.get_user(request)  # Django decides: a fallback key, or log out
     user.backend = backend_path
     return user
+
+
+def _row(user_id, backend_path: str):
+    """The person's row as their backend's ``get_user`` reads it, when that is Django's
+    ``ModelBackend``'s (a row by its key from the default manager, if it may log in), read
+    by ``volunteers.rows``; None to let Django read it (another backend, a manager that
+    filters, no such person, an id that is not one)."""
+    if not _reads_rows_as_django_does(backend_path):
+        return None
+    model = auth.get_user_model()
+    try:
+        key = model._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    found = sql_rows.fetch(model, f"SELECT {sql_rows.columns(model, 'u')} "  # noqa: S608
+                                  f"FROM {model._meta.db_table} u WHERE u.id = %s", [key])
+    if not found or not auth.load_backend(backend_path).user_can_authenticate(found[0]):
+        return None
+    return found[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _reads_rows_as_django_does(backend_path: str) -> bool:
+    model = auth.get_user_model()
+    backend = type(auth.load_backend(backend_path))
+    return (issubclass(backend, ModelBackend) and backend.get_user is ModelBackend.get_user
+            and type(model._default_manager).get_queryset is Manager.get_queryset
+            and model._meta.pk.column == "id")
 
 
 class AuthenticationMiddleware(DjangoAuthentication):

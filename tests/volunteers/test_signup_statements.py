@@ -43,11 +43,11 @@ def test_a_sign_up_writes_its_row_change_and_messages_in_one_statement(client, v
     assert len(inserts) == 1, inserts
     for table in ("volunteers_signup", "volunteers_signupchange", "volunteers_message"):
         assert table in inserts[0]
-    # The session, the person, the shift and its event, then: lock the person, their
+    # The session, the person, the shift with its event, then: lock the person, their
     # sign-ups around the shift, lock the shift, count (and the new row's id), insert.
     statements = [q["sql"][:60] for q in queries.captured_queries
                   if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    assert len(statements) == 9, statements
+    assert len(statements) == 8, statements
 
 
 @pytest.mark.postgres

@@ -141,3 +141,69 @@ def test_logged_in_pages_work_while_redis_is_down(client, commit, production_cac
 
     for _ in range(2):
         assert client.get(reverse("organize_event_list")).status_code == 200
+
+
+def sign_up(client, shift):
+    from volunteers.models import Signup
+
+    response = client.post(reverse("shift_signup", args=[shift.pk]))
+    return response, Signup.objects.filter(shift=shift).count()
+
+
+@pytest.fixture
+def open_shift():
+    from tests.factories import ShiftFactory
+
+    return ShiftFactory(capacity=5, needed=5)
+
+
+def test_a_form_post_reads_only_the_persons_row(client, commit, open_shift):
+    """A sign-up before any page kept the person: their row, read once and by the written-out
+    statement, and the place is theirs."""
+    person = UserFactory()
+    log_in(client, person, commit)
+
+    with CaptureQueriesContext(connection) as queries:
+        response, signed = sign_up(client, open_shift)
+
+    assert response.status_code == 302 and signed == 1
+    user_reads = [q["sql"] for q in queries if "FROM volunteers_user u WHERE" in q["sql"]]
+    assert len(user_reads) == 1
+
+
+def test_a_password_changed_elsewhere_logs_a_form_post_out(client, commit, open_shift):
+    person = UserFactory()
+    log_in(client, person, commit)
+    with commit():
+        person.set_password("a new long passphrase 2026")
+        person.save()
+
+    response, signed = sign_up(client, open_shift)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert signed == 0
+
+
+@pytest.mark.parametrize("change", ["closed", "deleted"])
+def test_a_closed_or_deleted_account_cannot_post(client, commit, open_shift, change):
+    person = UserFactory()
+    log_in(client, person, commit)
+    with commit():
+        if change == "closed":
+            person.is_active = False
+            person.save()
+        else:
+            person.delete()
+
+    response, signed = sign_up(client, open_shift)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert signed == 0
+
+
+def test_a_backend_that_reads_people_its_own_way_is_asked(settings):
+    assert viewer_cache._row("1", "rules.permissions.ObjectPermissionBackend") is None
+    assert viewer_cache._row("not a number",
+                             "django.contrib.auth.backends.ModelBackend") is None

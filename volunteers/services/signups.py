@@ -39,6 +39,7 @@ from events.dates import local_format, time_range
 from events.models import Event, Rsvp, Shift
 
 from .. import outbox
+from .. import rows as sql_rows
 from ..inserts import insert_rows
 from ..models import ADULT_AGE, Signup, SignupChange, Team, TeamMembership, User
 from ..rules import captains_signup, is_organizer, is_team_captain
@@ -316,8 +317,8 @@ def _lock_volunteer(volunteer_id: int) -> None:
         cursor.execute(sql, [volunteer_id])
 
 
-_SHIFT_READ = ("SELECT s.*, e.status AS event_status FROM events_shift s "
-               "JOIN events_event e ON e.id = s.event_id WHERE s.id = %s")
+_SHIFT_READ = ("SELECT %s, e.status FROM events_shift s "
+               "JOIN events_event e ON e.id = s.event_id WHERE s.id = %%s")
 _SHIFT_LOCK = {True: " FOR SHARE OF s", False: " FOR NO KEY UPDATE OF s"}
 
 
@@ -326,15 +327,15 @@ def _lock_shift(shift: Shift, *, share: bool) -> Shift:
     enough to join a waitlist: it keeps the confirmed count still), with the event
     ``shift`` carries, read again only if its status has changed meanwhile. One statement,
     written out: it runs on every sign-up."""
-    sql = _SHIFT_READ
+    sql = _SHIFT_READ % sql_rows.columns(Shift, "s")
     if connection.vendor == "postgresql":
         # SQLite has no row locks (its transactions take the database's write lock up
         # front: config.settings), so there it reads the row.
         sql += _SHIFT_LOCK[share]
-    rows = list(Shift.objects.raw(sql, [shift.pk]))
-    if not rows:
+    found = sql_rows.fetch(Shift, sql, [shift.pk], extra=("event_status",))
+    if not found:
         raise Shift.DoesNotExist
-    locked = rows[0]
+    locked = found[0]
     if locked.event_id == shift.event_id and locked.event_status == shift.event.status:
         locked.event = shift.event
     else:
@@ -354,7 +355,7 @@ def _checked_the_same(before: Shift, locked: Shift) -> bool:
 
 
 _OWN_SIGNUPS_AROUND = """
-    SELECT g.* FROM volunteers_signup g
+    SELECT {columns} FROM volunteers_signup g
     JOIN events_shift s ON s.id = g.shift_id
     JOIN events_event e ON e.id = s.event_id
     WHERE g.volunteer_id = %s
@@ -368,11 +369,12 @@ def _own_signups_around(shift: Shift, volunteer: User) -> tuple[Signup | None, S
     """In one query: the volunteer's sign-up on ``shift`` (any status) and their earliest live
     sign-up on another shift at the same time (what ``_overlap_refusal`` looks for).
     Written out: it runs on every sign-up, under the volunteer's lock."""
-    rows = list(Signup.objects.raw(_OWN_SIGNUPS_AROUND, [
-        volunteer.pk, shift.pk, *ACTIVE, shift.ends_at, shift.starts_at,
-        Event.Status.CANCELLED]))
-    existing = next((row for row in rows if row.shift_id == shift.pk), None)
-    clash = next((row for row in rows if row.shift_id != shift.pk), None)
+    found = sql_rows.fetch(
+        Signup, _OWN_SIGNUPS_AROUND.format(columns=sql_rows.columns(Signup, "g")),
+        [volunteer.pk, shift.pk, *ACTIVE, shift.ends_at, shift.starts_at,
+         Event.Status.CANCELLED])
+    existing = next((row for row in found if row.shift_id == shift.pk), None)
+    clash = next((row for row in found if row.shift_id != shift.pk), None)
     return existing, clash
 
 
