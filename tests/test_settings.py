@@ -80,3 +80,19 @@ def test_without_redis_development_runs_tasks_in_process_and_says_so_once():
 
     assert "EAGER True" in result.stdout
     assert result.stderr.count("Redis is not reachable at redis://127.0.0.1:1/0") == 1
+
+
+@pytest.mark.parametrize("value, expected", [(None, "5"), ("off", "None"), ("20", "20")])
+def test_postgresql_prepares_the_sign_up_statements_unless_told_not_to(value, expected):
+    """DATABASE_PREPARE_THRESHOLD: the runs after which PostgreSQL prepares a statement of
+    volunteers.rows.cursor on one connection (5), or "off" behind a pooler that cannot keep
+    prepared statements."""
+    env = {"DATABASE_URL": "postgres://rally@db.internal:5432/rally"}
+    if value is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = value
+    result = manage("shell", "-c", "from django.conf import settings; "
+                    "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
+                    DJANGO_SETTINGS_MODULE="config.settings.local", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

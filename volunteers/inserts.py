@@ -14,6 +14,8 @@ No signals are sent: the caller sends the ``post_save`` its receivers expect (se
 
 from django.db import connection
 
+from .rows import cursor as rows_cursor
+
 
 def insert_rows(*groups: tuple[list, bool]) -> None:
     """Insert each ``(instances, ignore_conflicts)`` group, in order. Instances of one group
@@ -23,7 +25,7 @@ def insert_rows(*groups: tuple[list, bool]) -> None:
     statements = [_insert(rows, ignore_conflicts) for rows, ignore_conflicts in groups if rows]
     if not statements:
         return
-    with connection.cursor() as cursor:
+    with rows_cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
             *firsts, (last_sql, last_params) = statements
             sql = "WITH " + ", ".join(f"q{n} AS ({part})" for n, (part, _) in enumerate(firsts))

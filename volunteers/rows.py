@@ -14,8 +14,14 @@ signals, ``_state`` and deferred fields are as after a query.
 
 Several models can be read in one statement: each one's columns follow the other's, and
 ``build`` returns where the next begins. tests/volunteers/test_rows.py compares every field
-with the ORM's, on SQLite and PostgreSQL."""
+with the ORM's, on SQLite and PostgreSQL.
 
+``cursor()`` is the cursor these statements (and the sign-up's INSERT and the send step's
+claim-and-mark) run on: on PostgreSQL it binds parameters on the server, so that each is
+prepared once per connection; parsing and planning them was half of PostgreSQL's CPU per
+sign-up (tests/volunteers/test_signup_statements.py)."""
+
+import contextlib
 import functools
 
 from django.db import connection
@@ -61,16 +67,38 @@ def adapt(params) -> list:
     return [connection.ops.adapt_unknown_value(value) for value in params]
 
 
+@contextlib.contextmanager
+def cursor():
+    """Django's cursor (logged, wrapped and instrumented as any), but on PostgreSQL binding
+    its parameters on the server, so that PostgreSQL prepares a statement run often on one
+    connection (settings ``DATABASE_PREPARE_THRESHOLD``) instead of parsing and planning it
+    each time. For the written-out statements of the sign-up path, whose parameters have
+    plain types; everything else binds on the client, as Django does."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as found:
+            yield found
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    # What connection.cursor() does (BaseDatabaseWrapper._cursor), with this cursor class.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+    with connection._prepare_cursor(raw) as found:
+        yield found
+
+
 def fetch(model, sql: str, params, *, extra: tuple[str, ...] = ()) -> list:
     """Every row of ``sql`` (selecting ``columns(model, …)`` then ``extra`` columns, set as
     attributes of those names) as an instance of ``model``."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, adapt(params))
-        rows = cursor.fetchall()
-    found = []
+    with cursor() as found:
+        found.execute(sql, adapt(params))
+        rows = found.fetchall()
+    instances = []
     for row in rows:
         instance, end = build(model, row)
         for offset, name in enumerate(extra):
             setattr(instance, name, row[end + offset])
-        found.append(instance)
-    return found
+        instances.append(instance)
+    return instances

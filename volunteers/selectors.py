@@ -5,7 +5,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -137,7 +136,7 @@ def shift_for_signup(shift_pk: int) -> Shift | None:
            "(SELECT count(*) FROM volunteers_signup g WHERE g.shift_id = s.id "
            "AND g.status = %s) FROM events_shift s JOIN events_event e ON e.id = s.event_id "
            "WHERE s.id = %s")
-    with connection.cursor() as cursor:
+    with sql_rows.cursor() as cursor:
         cursor.execute(sql, sql_rows.adapt([Signup.Status.CONFIRMED, shift_pk]))
         row = cursor.fetchone()
     if row is None:

@@ -109,6 +109,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;",
          "transaction_mode": "IMMEDIATE"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The few statements Rally runs on every sign-up go through a server-binding cursor
+    # (volunteers.rows.cursor) that PostgreSQL prepares after this many runs on a connection;
+    # every other query binds on the client, unprepared, as Django does by default. Set to
+    # "off" behind a pooler in transaction mode that cannot keep prepared statements
+    # (PgBouncer before 1.21).
+    _prepare = env_str("DATABASE_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _prepare.lower() in ("off", "none", "") else int(_prepare))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "volunteers.User"

@@ -168,3 +168,40 @@ def test_the_sign_up_view_reads_the_shift_its_count_and_its_event(volunteer):
     assert (read.pk, read.capacity, read.confirmed_count) == (shift.pk, 3, 1)
     assert (read.event.pk, read.event.title) == (shift.event_id, shift.event.title)
     assert shift_for_signup(987654) is None
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("threshold", [5, None])
+def test_postgresql_prepares_the_sign_up_statements_once_per_connection(client, threshold,
+                                                                       request):
+    """After a few sign-ups on one connection, the statements every sign-up runs are
+    prepared (parsed and planned once: half of PostgreSQL's work per sign-up), and stay
+    so; with DATABASE_PREPARE_THRESHOLD off nothing is."""
+    connection.ensure_connection()
+    was = connection.connection.prepare_threshold
+    request.addfinalizer(lambda: setattr(connection.connection, "prepare_threshold", was))
+    connection.connection.prepare_threshold = threshold
+    before = set(prepared_statements())  # this connection may have served other tests
+    shifts = [make_shift(capacity=20) for _ in range(3)]
+    for n in range(7):
+        person = UserFactory()
+        client.force_login(person)
+        assert client.post(reverse("shift_signup", args=[shifts[n % 3].pk])).status_code == 302
+
+    found = prepared_statements()
+
+    assert Signup.objects.filter(status=Signup.Status.CONFIRMED).count() == 7
+    if threshold is None:
+        assert set(found) <= before
+        return
+    for start in ("SELECT id FROM volunteers_user WHERE id", "SELECT (SELECT count(*)",
+                  "WITH q0 AS (INSERT INTO \"volunteers_signup\""):
+        assert any(statement.startswith(start) for statement in found), (start, found)
+    assert any("FROM volunteers_signup g" in statement for statement in found)
+    assert any("FROM events_shift s JOIN events_event e" in statement for statement in found)

@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Message
+from ..rows import cursor as rows_cursor
 from .broker import batches_waiting, publish_dispatch, publish_sends, wake_up_clear
 from .mime import envelope, message_bytes
 from .render import MessageFailed, MessageSkipped, load_batch, message_email, one_batch
@@ -175,7 +176,7 @@ def _sent_then_claim(*, sent_id: int | None, claim: Message | None = None,
     claiming = [Message.Status.IN_FLIGHT, attempts, now, getattr(claim, "pk", None),
                 Message.Status.PENDING, getattr(claim, "attempts", None)]
     both = sent_id is not None and claim is not None
-    with connection.cursor() as sql:
+    with rows_cursor() as sql:  # prepared once per connection on PostgreSQL
         if both and connection.vendor == "postgresql":
             sql.execute(_SENT_THEN_CLAIM, sent + claiming)
             return sql.rowcount == 1

@@ -313,7 +313,7 @@ def _lock_volunteer(volunteer_id: int) -> None:
     sql = "SELECT id FROM volunteers_user WHERE id = %s"
     if connection.vendor == "postgresql":  # SQLite locks the whole database instead
         sql += " FOR NO KEY UPDATE"
-    with connection.cursor() as cursor:
+    with sql_rows.cursor() as cursor:
         cursor.execute(sql, [volunteer_id])
 
 
@@ -396,7 +396,7 @@ def _count_confirmed_and_next_id(shift: Shift, *, new_row: bool) -> tuple[int, i
     (whose keys name it) go in one statement: one round trip for both."""
     if not (new_row and connection.vendor == "postgresql"):
         return _count_confirmed(shift), None
-    with connection.cursor() as cursor:
+    with sql_rows.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM volunteers_signup WHERE shift_id = %s AND status = %s),"
             " nextval(pg_get_serial_sequence('volunteers_signup', 'id'))",
