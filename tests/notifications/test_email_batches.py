@@ -78,6 +78,16 @@ def test_the_shift_block_is_rendered_once_per_shift_and_language_in_a_send_batch
     ids = list(Message.objects.filter(kind__in=[Kind.CONFIRMATION, Kind.REMINDER])
                .values_list("pk", flat=True))
     assert len(ids) == 6 * 3  # a confirmation and two reminders (24 and 2 hours) each
+
+    sent_as_each_alone(ids, renders)
+
+    assert sorted(name for name in renders if "_shift" in name) == [
+        "emails/_shift.html", "emails/_shift.html", "emails/_shift.txt", "emails/_shift.txt"]
+
+
+def sent_as_each_alone(ids, renders) -> None:
+    """Make ``ids`` due and send them as the worker does, then check every email is the one
+    rendered on its own; ``renders`` is left with what the batch rendered."""
     now = timezone.now()
     Message.objects.update(due_at=now - datetime.timedelta(seconds=1))
     alone = each_on_its_own(ids, now=now)
@@ -86,8 +96,6 @@ def test_the_shift_block_is_rendered_once_per_shift_and_language_in_a_send_batch
     outcomes = delivery.messages_send(message_ids=ids, now=now)
 
     assert set(outcomes.values()) == {"sent"}
-    assert sorted(name for name in renders if "_shift" in name) == [
-        "emails/_shift.html", "emails/_shift.html", "emails/_shift.txt", "emails/_shift.txt"]
     by_id = {int(email.extra_headers["Message-ID"].split("-")[1].split("@")[0]): email
              for email in mail.outbox}
     assert set(by_id) == set(ids)
