@@ -214,3 +214,28 @@ def test_a_batch_is_read_in_as_many_queries_for_one_message_as_for_many(shift):
 
     assert len(one.captured_queries) == len(many.captured_queries) == 3
     assert len({id(row.signup.shift) for row in rows}) == 1
+
+
+def test_a_shift_deleted_while_the_batch_is_read_does_not_stop_the_read(shift, monkeypatch):
+    """The batch reads its rows, then their shifts: a shift deleted in between is left to be
+    read when its message needs it (and found missing then, as for a message on its own),
+    instead of the batch's read failing for every message in it."""
+    from events.models import Shift
+
+    other = UserFactory()
+    signup_create(shift=shift, volunteer=other, by=other)
+    ids = list(Message.objects.filter(kind=Kind.CONFIRMATION).values_list("pk", flat=True))
+    real = Shift.objects.select_related
+
+    def gone(*fields):
+        queryset = real(*fields)
+        return queryset.none() if "event__contact" in fields else queryset
+
+    monkeypatch.setattr(Shift.objects, "select_related", gone)
+    rows = render.load_batch(ids)
+    monkeypatch.undo()
+
+    assert [row.pk for row in rows] == ids
+    Shift.objects.filter(pk=shift.pk).delete()
+    with pytest.raises(Shift.DoesNotExist):
+        rows[0].signup.shift  # noqa: B018 (read when needed, and missing)

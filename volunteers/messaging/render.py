@@ -159,17 +159,20 @@ def load_batch(message_ids: list[int]) -> list[Message]:
         shift.event = events.setdefault(shift.event_id, shift.event)
     events.update(Event.objects.select_related("contact").in_bulk(
         {row.event_id for row in rows if row.event_id} - events.keys()))
+    # A row deleted between these reads is left to be read when it is needed (and found
+    # missing then, as it would be on its own).
     for row in rows:
-        if row.event_id:
+        if row.event_id in events:
             row.event = events[row.event_id]
         signup = row.signup
         if signup is not None:
-            signup.shift = shifts[signup.shift_id]
+            if signup.shift_id in shifts:
+                signup.shift = shifts[signup.shift_id]
             if signup.volunteer_id == row.recipient_id:
                 signup.volunteer = row.recipient
-        if row.organizer_message_id:
+        if row.organizer_message_id in notes:
             row.organizer_message = note = notes[row.organizer_message_id]
-            if note.shift_id:
+            if note.shift_id in shifts:
                 note.shift = shifts[note.shift_id]
     recipients = {row.recipient_id: row.recipient for row in rows if row.recipient_id}
     if recipients:
