@@ -92,14 +92,6 @@ def _kept(key: tuple, make):
         return make()
 
 
-def _key(value):
-    if isinstance(value, models.Model):
-        return (type(value), value.pk)
-    if isinstance(value, dict):
-        return tuple((name, _key(item)) for name, item in value.items())
-    return value
-
-
 class KeptBlock:
     """A partial the email templates include as ``{% include shift_block.html %}`` (Django's
     include takes any object with ``render(context)``): rendered in the including template's
@@ -116,7 +108,7 @@ class KeptBlock:
         template = context.template.engine.get_template(self.name)
         key = (self.name, context.autoescape, translation.get_language(),
                timezone.get_current_timezone_name(),
-               *(_key(context.get(name)) for name in self.reads))
+               *(kept_key(context.get(name)) for name in self.reads))
         return _kept(key, lambda: template.render(context))
 
 
@@ -240,14 +232,10 @@ def render_part(name: str, context: dict, *, html: bool) -> str:
     try:
         key = ("part", name, html, translation.get_language(),
                timezone.get_current_timezone_name(), plan.key(context, kept_key))
-        hash(key)
-    except TypeError:  # a value that cannot be a key (a list): rendered for this message
-        key = None
-    if key is None:
-        text = plan.render(context, autoescape=html)
-    else:
-        text = _kept(key, lambda: plan.render(context, autoescape=html))
-    return kept.fill(text, values)
+    except TypeError:  # an include that is not a kept block: rendered for this message
+        return kept.fill(plan.render(context, autoescape=html), values)
+    # A key with a value that cannot be one (a list) is rendered for this message (_kept).
+    return kept.fill(_kept(key, lambda: plan.render(context, autoescape=html)), values)
 
 
 def kept_key(value):

@@ -317,8 +317,8 @@ def _lock_volunteer(volunteer_id: int) -> None:
         cursor.execute(sql, [volunteer_id])
 
 
-_SHIFT_READ = ("SELECT %s, e.status FROM events_shift s "
-               "JOIN events_event e ON e.id = s.event_id WHERE s.id = %%s")
+_SHIFT_READ = ("SELECT {columns}, e.status FROM events_shift s "
+               "JOIN events_event e ON e.id = s.event_id WHERE s.id = %s")
 _SHIFT_LOCK = {True: " FOR SHARE OF s", False: " FOR NO KEY UPDATE OF s"}
 
 
@@ -327,7 +327,7 @@ def _lock_shift(shift: Shift, *, share: bool) -> Shift:
     enough to join a waitlist: it keeps the confirmed count still), with the event
     ``shift`` carries, read again only if its status has changed meanwhile. One statement,
     written out: it runs on every sign-up."""
-    sql = _SHIFT_READ % sql_rows.columns(Shift, "s")
+    sql = _SHIFT_READ.format(columns=sql_rows.columns(Shift, "s"))
     if connection.vendor == "postgresql":
         # SQLite has no row locks (its transactions take the database's write lock up
         # front: config.settings), so there it reads the row.
